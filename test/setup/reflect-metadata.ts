@@ -1,0 +1,2 @@
+// @peculiar/x509 needs reflect-metadata loaded before it, and a WebCrypto provider.
+import 'reflect-metadata';
