@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { runStoreContract, TestClock } from './contract.test-suite.ts';
+import { createMemoryStore } from './memory-store.ts';
+
+const encryptionKeys = { activeKeyId: 'k1', keys: { k1: randomBytes(32) } };
+
+runStoreContract('memory', async (clock) => {
+  const map = new Map<string, unknown>();
+  const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
+  return {
+    store,
+    clock,
+    rawDump: async () => JSON.stringify([...map.entries()]),
+    teardown: () => store.close(),
+  };
+});
+
+describe('memory store specifics', () => {
+  it('sweep() deletes expired records and keeps live ones', async () => {
+    const clock = new TestClock();
+    const map = new Map<string, unknown>();
+    const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
+    await store.denyList.deny('short', clock.ms + 1000);
+    await store.denyList.deny('long', clock.ms + 5000);
+    await store.clients.register({ clientId: 'c', redirectUris: [], grantTypes: [], responseTypes: [], tokenEndpointAuthMethod: 'none', clientIdIssuedAt: 1 });
+    expect(store.sweep()).toBe(0);
+    clock.advance(1000);
+    expect(store.sweep()).toBe(1);
+    expect([...map.keys()].sort()).toEqual(['access:long', 'client:c']);
+    await store.close();
+  });
+
+  it('reads with a rotated key set: rows written under the old key stay readable', async () => {
+    const clock = new TestClock();
+    const map = new Map<string, unknown>();
+    const k1 = randomBytes(32);
+    const before = createMemoryStore({ encryptionKeys: { activeKeyId: 'k1', keys: { k1 } }, now: clock.now, sweepIntervalMs: 0, map });
+    const tokens = {
+      provider: 'github',
+      accessToken: 'a',
+      refreshToken: 'r',
+      idToken: 'i',
+      expiresAtMs: 0,
+      sessionExpiresAtMs: clock.ms + 60_000,
+      userId: 'u',
+      upstreamSubject: 's',
+      clientId: 'c',
+    };
+    await before.upstreamTokens.store('tsid', 'github', tokens);
+    const after = createMemoryStore({ encryptionKeys: { activeKeyId: 'k2', keys: { k1, k2: randomBytes(32) } }, now: clock.now, sweepIntervalMs: 0, map });
+    expect((await after.upstreamTokens.get('tsid', 'github', clock.ms))?.tokens).toEqual(tokens);
+    await after.upstreamTokens.store('tsid', 'github', { ...tokens, accessToken: 'a2', refreshToken: '' });
+    expect(JSON.stringify([...map.values()])).toContain('v1.k2.');
+    expect((await after.upstreamTokens.get('tsid', 'github', clock.ms))?.tokens).toMatchObject({ accessToken: 'a2', refreshToken: 'r' });
+    // A store without k1 any more reports the row as undecryptable instead of returning garbage.
+    const retired = createMemoryStore({ encryptionKeys: { activeKeyId: 'k3', keys: { k3: randomBytes(32) } }, now: clock.now, sweepIntervalMs: 0, map });
+    await expect(retired.upstreamTokens.get('tsid', 'github', clock.ms)).rejects.toMatchObject({ code: 'decrypt_failed' });
+    await Promise.all([before.close(), after.close(), retired.close()]);
+  });
+
+  it('a ciphertext copied to another session row fails with decrypt_failed', async () => {
+    const clock = new TestClock();
+    const map = new Map<string, unknown>();
+    const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
+    const tokens = { provider: 'github', accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresAtMs: 0, sessionExpiresAtMs: clock.ms + 60_000, userId: 'u', upstreamSubject: 's', clientId: 'c' };
+    await store.upstreamTokens.store('victim', 'github', tokens);
+    await store.upstreamTokens.store('attacker', 'github', { ...tokens, accessToken: 'mine' });
+    map.set('upstream:attacker:github', map.get('upstream:victim:github'));
+    await expect(store.upstreamTokens.get('attacker', 'github', clock.ms)).rejects.toMatchObject({ code: 'decrypt_failed' });
+    await store.close();
+  });
+});
