@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { allowed, denied, errored, patched, toReviewResponse } from './responses.ts';
+import { patchFromRaw } from './patch-from-raw.ts';
+import fastJsonPatch from 'fast-json-patch';
+
+describe('response helpers', () => {
+  it('denied() aggregates every field error into one message and one cause each', () => {
+    const r = denied(
+      [
+        { path: 'spec.port', rule: 'ports-distinct', message: 'must differ from spec.internalPort' },
+        { path: 'spec.replicas', rule: 'replicas-need-redis', message: '2 replicas need storage.type redis' },
+      ],
+      ['w'],
+      'MCPAuthServer ns/a',
+    );
+    expect(r).toEqual({
+      allowed: false,
+      status: {
+        code: 403,
+        reason: 'Forbidden',
+        message: 'MCPAuthServer ns/a is invalid: spec.port: must differ from spec.internalPort (ports-distinct); spec.replicas: 2 replicas need storage.type redis (replicas-need-redis)',
+        details: {
+          causes: [
+            { reason: 'ports-distinct', message: 'must differ from spec.internalPort', field: 'spec.port' },
+            { reason: 'replicas-need-redis', message: '2 replicas need storage.type redis', field: 'spec.replicas' },
+          ],
+        },
+      },
+      warnings: ['w'],
+    });
+    expect(() => denied([])).toThrow(/internal error/);
+  });
+
+  it('toReviewResponse echoes uid and base64-encodes a JSONPatch; no patch fields when empty', () => {
+    const ops = [{ op: 'add' as const, path: '/spec/replicas', value: 1 }];
+    const review = toReviewResponse('u-1', patched(ops, ['careful']));
+    expect(review).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u-1', allowed: true, patch: Buffer.from(JSON.stringify(ops)).toString('base64'), patchType: 'JSONPatch', warnings: ['careful'] },
+    });
+    expect(toReviewResponse('u-2', patched([]))).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u-2', allowed: true } });
+    expect(toReviewResponse('u-3', allowed()).response).toEqual({ uid: 'u-3', allowed: true });
+    expect(toReviewResponse('u-4', errored(503, 'not synced')).response).toEqual({ uid: 'u-4', allowed: false, status: { code: 503, message: 'not synced' } });
+  });
+});
+
+describe('patchFromRaw', () => {
+  it('escapes "/" and "~" in keys per RFC 6901 and the patch applies back', () => {
+    const raw = { metadata: { labels: { 'toolhive.stacklok.dev/mcpserver': 'a', 'x~y': '1' } } };
+    const mutated = { metadata: { labels: { 'toolhive.stacklok.dev/mcpserver': 'b', 'x~y': '2', 'a/b~c': 'new' } } };
+    const ops = patchFromRaw(raw, mutated);
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        { op: 'replace', path: '/metadata/labels/toolhive.stacklok.dev~1mcpserver', value: 'b' },
+        { op: 'replace', path: '/metadata/labels/x~0y', value: '2' },
+        { op: 'add', path: '/metadata/labels/a~1b~0c', value: 'new' },
+      ]),
+    );
+    expect(fastJsonPatch.applyPatch(structuredClone(raw), ops as fastJsonPatch.Operation[], true).newDocument).toEqual(mutated);
+  });
+
+  it('keeps fields it does not know: only the difference is patched', () => {
+    const raw = { spec: { futureField: { a: 1 } }, status: {} };
+    expect(patchFromRaw(raw, { spec: { futureField: { a: 1 }, replicas: 1 }, status: {} })).toEqual([{ op: 'add', path: '/spec/replicas', value: 1 }]);
+  });
+});

@@ -1,0 +1,81 @@
+import { ADMISSION_API_VERSION, ADMISSION_KIND } from './types.ts';
+import type { AdmissionResponse, AdmissionReviewResponse, FieldError, JsonPatchOperation } from './types.ts';
+
+/**
+ * Admits the request unchanged.
+ *
+ * @example
+ * allowed(['spec.upstreamIdps[0].name: renamed; stored tokens become orphaned'])
+ */
+export function allowed(warnings: string[] = []): AdmissionResponse {
+  return { allowed: true, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * Denies with every field error in one message, `path: message (rule)` joined by `; `, as
+ * controller-runtime's `Denied` does (code 403, reason Forbidden); each error is also a cause
+ * with its field path.
+ *
+ * @example
+ * denied([{ path: 'spec.port', rule: 'distinct-ports', message: 'must differ from spec.internalPort' }])
+ * // status.message: 'spec.port: must differ from spec.internalPort (distinct-ports)'
+ */
+export function denied(errors: FieldError[], warnings: string[] = [], subject?: string): AdmissionResponse {
+  if (errors.length === 0) throw new Error('internal error: denied() needs at least one field error');
+  const list = errors.map(formatFieldError).join('; ');
+  return {
+    allowed: false,
+    status: {
+      code: 403,
+      reason: 'Forbidden',
+      message: subject ? `${subject} is invalid: ${list}` : list,
+      details: { causes: errors.map((e) => ({ reason: e.rule, message: e.message, field: e.path })) },
+    },
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/**
+ * Admits with a JSON Patch (RFC 6902); an empty patch is the same as `allowed()`.
+ *
+ * @example
+ * patched([{ op: 'add', path: '/spec/replicas', value: 1 }])
+ */
+export function patched(ops: JsonPatchOperation[], warnings: string[] = []): AdmissionResponse {
+  if (ops.length === 0) return allowed(warnings);
+  return { allowed: true, patch: ops, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * Refuses because the webhook could not decide (bad review, caches not synced...). The message is
+ * written for the user; never pass an exception's text or stack.
+ *
+ * @example
+ * errored(503, 'informer caches are not synced yet; retry')
+ */
+export function errored(code: number, message: string): AdmissionResponse {
+  return { allowed: false, status: { code, message } };
+}
+
+/** `path: message (rule)`, the one textual form of a field error. */
+export function formatFieldError(error: FieldError): string {
+  return `${error.path}: ${error.message} (${error.rule})`;
+}
+
+/**
+ * Wraps a handler's decision into the AdmissionReview sent back, echoing `uid` and encoding the
+ * patch as base64 JSON with `patchType: JSONPatch`.
+ *
+ * @example
+ * toReviewResponse('uid-1', allowed()) // {apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: {uid: 'uid-1', allowed: true}}
+ */
+export function toReviewResponse(uid: string, response: AdmissionResponse): AdmissionReviewResponse {
+  const out: AdmissionReviewResponse['response'] = { uid, allowed: response.allowed };
+  if (response.status) out.status = response.status;
+  if (response.patch && response.patch.length > 0) {
+    out.patch = Buffer.from(JSON.stringify(response.patch)).toString('base64');
+    out.patchType = 'JSONPatch';
+  }
+  if (response.warnings && response.warnings.length > 0) out.warnings = response.warnings;
+  return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_KIND, response: out };
+}

@@ -1,0 +1,61 @@
+import { allowed, denied, errored } from './responses.ts';
+import type { AdmissionHandler, AdmissionRequest, KindMatch, KubeObject, ValidationPlugin, ValidationResult } from './types.ts';
+
+/**
+ * Adapts a {@link ValidationPlugin} to an {@link AdmissionHandler}: checks the kind, skips
+ * operations the plugin does not declare, calls validateCreate/Update/Delete on deep copies and
+ * turns the result into `allowed(warnings)` or one `denied(errors)` with every problem.
+ *
+ * @example
+ * const handler = validatorHandler(mcpAuthServerValidator({}));
+ * const response = await handler(request); // {allowed: false, status: {code: 403, message: 'spec.port: ...'}}
+ */
+export function validatorHandler<T extends KubeObject>(plugin: ValidationPlugin<T>): AdmissionHandler {
+  return async function validate(req) {
+    const kindProblem = checkKind(plugin.kind, req);
+    if (kindProblem) return kindProblem;
+    if (!plugin.operations.has(req.operation)) return allowed();
+    let result: ValidationResult | undefined;
+    switch (req.operation) {
+      case 'CREATE': {
+        if (!req.object) return errored(400, 'request.object: required for CREATE');
+        result = await plugin.validateCreate?.(copy(req.object) as T, req);
+        break;
+      }
+      case 'UPDATE': {
+        if (!req.object || !req.oldObject) return errored(400, 'request.object and request.oldObject: required for UPDATE');
+        result = await plugin.validateUpdate?.(copy(req.object) as T, copy(req.oldObject) as T, req);
+        break;
+      }
+      case 'DELETE': {
+        if (!req.oldObject) return errored(400, 'request.oldObject: required for DELETE');
+        result = await plugin.validateDelete?.(copy(req.oldObject) as T, req);
+        break;
+      }
+      default:
+        return allowed();
+    }
+    if (!result) return allowed();
+    if (result.errors.length > 0) return denied(result.errors, result.warnings, subjectOf(req));
+    return allowed(result.warnings);
+  };
+}
+
+/** A review for a kind the plugin does not handle is a configuration error: 400, never a crash. */
+export function checkKind(expected: KindMatch, req: AdmissionRequest) {
+  if (req.kind.group === expected.group && req.kind.kind === expected.kind) return undefined;
+  const got = req.kind.group ? `${req.kind.kind}.${req.kind.group}` : req.kind.kind;
+  const want = expected.group ? `${expected.kind}.${expected.group}` : expected.kind;
+  return errored(400, `request.kind: this webhook handles ${want} (got ${got})`);
+}
+
+/** `MCPAuthServer toolhive-system/mcp-auth`, for denial messages. */
+export function subjectOf(req: AdmissionRequest): string {
+  const name = req.name || req.object?.metadata?.name || req.oldObject?.metadata?.name || req.object?.metadata?.generateName || '';
+  const ns = req.namespace || req.object?.metadata?.namespace || '';
+  return `${req.kind.kind} ${ns ? `${ns}/` : ''}${name}`.trim();
+}
+
+export function copy<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,5 @@
+/** Makes `target` hold exactly the own properties of `source` (for defaulters that compute a new copy). */
+export function replaceContents(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const key of Object.keys(target)) if (!(key in source)) delete target[key];
+  Object.assign(target, source);
+}

@@ -1,0 +1,104 @@
+import type { FieldError, KubeObject } from '../../framework/types.ts';
+import { asRecord, CLIENT_CONTAINER_ANNOTATION, DEFAULT_CLIENT_CONTAINER } from './desired-injection.ts';
+import type { InjectionMaterial } from './desired-injection.ts';
+
+type Named = { name?: unknown; [key: string]: unknown };
+
+/**
+ * Writes `material` into `pod` in place (the caller passes a deep copy): volumes into
+ * `spec.volumes`, mounts and env into the client container (annotation
+ * `toolhive.stacklok.dev/authserver-client-container`, default `proxy`; containers first, then
+ * native-sidecar initContainers). Entries are matched by name and set to the desired value, never
+ * appended twice, so a second pass changes nothing (reinvocationPolicy IfNeeded). Returns field
+ * errors instead of mutating when the container is missing or one of our mount paths is taken by
+ * another volume (Kubernetes would reject the duplicate path with a less helpful message).
+ *
+ * @example
+ * const errors = applyInjection(podCopy, material); // [] and podCopy now carries the material
+ */
+export function applyInjection(pod: KubeObject, material: InjectionMaterial): FieldError[] {
+  const spec = asRecord(pod.spec);
+  if (!spec) return [{ path: 'spec', rule: 'required', message: 'pod has no spec' }];
+  const wanted = pod.metadata?.annotations?.[CLIENT_CONTAINER_ANNOTATION] ?? DEFAULT_CLIENT_CONTAINER;
+  const located = findContainer(spec, wanted);
+  if (!located) {
+    const names = [...listOf(spec.containers), ...listOf(spec.initContainers)].map((c) => String(c.name)).join(', ');
+    const fromAnnotation = pod.metadata?.annotations?.[CLIENT_CONTAINER_ANNOTATION] !== undefined;
+    return [
+      {
+        path: fromAnnotation ? `metadata.annotations[${CLIENT_CONTAINER_ANNOTATION}]` : 'spec.containers',
+        rule: 'client-container-exists',
+        message: `no container named "${wanted}" to receive the auth-server client material (containers: ${names || 'none'})${
+          fromAnnotation ? '' : `; name it "${DEFAULT_CLIENT_CONTAINER}" or set annotation ${CLIENT_CONTAINER_ANNOTATION}`
+        }`,
+      },
+    ];
+  }
+  const { container, path: containerPath } = located;
+  const mounts = listOf(container.volumeMounts);
+  const errors: FieldError[] = [];
+  mounts.forEach((m, i) => {
+    const clash = material.mounts.find((want) => want.mountPath === m.mountPath && want.name !== m.name);
+    if (clash) {
+      errors.push({
+        path: `${containerPath}.volumeMounts[${i}].mountPath`,
+        rule: 'mount-path-free',
+        message: `${String(m.mountPath)} is reserved for volume ${clash.name} but volume ${String(m.name)} is mounted there`,
+      });
+    }
+  });
+  if (errors.length > 0) return errors;
+
+  spec.volumes = upsertByName(listOf(spec.volumes), material.volumes);
+  container.volumeMounts = upsertByName(mounts, material.mounts);
+  container.env = upsertByName(listOf(container.env), [material.env]);
+  return [];
+}
+
+function findContainer(spec: Record<string, unknown>, name: string): { container: Named; path: string } | undefined {
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = listOf(spec[field]);
+    const index = list.findIndex((c) => c.name === name);
+    const container = list[index];
+    if (container) return { container, path: `spec.${field}[${index}]` };
+  }
+  return undefined;
+}
+
+/**
+ * Makes each desired entry appear exactly once, at the position of its first same-name entry
+ * (later duplicates are dropped: for env the last one would win, which is not ours to guess).
+ * An existing entry that already carries the desired values is kept as it is; "carries" is a
+ * subset match, not equality: between two webhook passes the apiserver applies its own defaults
+ * (`defaultMode: 420` on secret/configMap volumes), which must not count as a change.
+ */
+function upsertByName<T extends { name: string }>(list: Named[], desired: T[]): Named[] {
+  let out = [...list];
+  for (const want of desired) {
+    const index = out.findIndex((item) => item.name === want.name);
+    if (index === -1) {
+      out.push(structuredClone(want) as unknown as Named);
+      continue;
+    }
+    out = out.filter((item, i) => i <= index || item.name !== want.name);
+    if (!containsDesired(out[index], want)) out[index] = structuredClone(want) as unknown as Named;
+  }
+  return out;
+}
+
+/** True when every value in `desired` is present and equal in `actual` (arrays: same length, element-wise). */
+export function containsDesired(actual: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => containsDesired(actual[i], d));
+  }
+  const want = asRecord(desired);
+  if (want) {
+    const have = asRecord(actual);
+    return have !== undefined && Object.entries(want).every(([k, v]) => containsDesired(have[k], v));
+  }
+  return actual === desired;
+}
+
+function listOf(value: unknown): Named[] {
+  return Array.isArray(value) ? (value as Named[]) : [];
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import fastJsonPatch from 'fast-json-patch';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { defaulterHandler } from '../../framework/defaulter-handler.ts';
+import type { AdmissionRequest, AdmissionResponse, KubeObject } from '../../framework/types.ts';
+import { createMemoryLookup } from '../../lookup/memory-lookup.ts';
+import { authServerConfig, labelledPod, mcpServer } from '../../testing/objects.ts';
+import { buildReview, fixture } from '../../testing/reviews.ts';
+import { podInjector } from './inject.ts';
+
+const NS = 'mcp-prod';
+const lookup = createMemoryLookup([
+  mcpServer(NS, 'github-tools', 'corp-client'),
+  authServerConfig(NS, 'corp-client', { authServerRef: { name: 'mcp-auth', namespace: 'toolhive-system' }, upstreamIdp: 'corp-okta', clientCert: { trustDomain: 'td' } }),
+  mcpServer(NS, 'no-auth'),
+  mcpServer(NS, 'token-exchange', 'tx-config'),
+  authServerConfig(NS, 'tx-config', undefined, 'tokenExchange'),
+  mcpServer(NS, 'dangling', 'missing-config'),
+  mcpServer('mcp-servers', 'github-tools', 'main-authserver-client'),
+  authServerConfig('mcp-servers', 'main-authserver-client', { url: 'https://auth-internal.toolhive-system.svc.cluster.local' }),
+]);
+const handler = defaulterHandler(podInjector({ lookup }));
+
+function request(pod: KubeObject, ns = NS): AdmissionRequest {
+  return buildReview({ operation: 'CREATE', object: pod, namespace: ns }).request as unknown as AdmissionRequest;
+}
+
+function apply(pod: KubeObject, response: AdmissionResponse): KubeObject {
+  return fastJsonPatch.applyPatch(structuredClone(pod), (response.patch ?? []) as fastJsonPatch.Operation[], true, false).newDocument;
+}
+
+type Container = { name: string; env?: Array<{ name: string; value?: string }>; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> };
+const containers = (pod: KubeObject) => (pod.spec as { containers: Container[] }).containers;
+const volumes = (pod: KubeObject) => (pod.spec as { volumes?: Array<{ name: string }> }).volumes ?? [];
+
+describe('pod injection (spec §4.3, §4.5)', () => {
+  it('injects volumes, read-only mounts and TOOLHIVE_AUTHSERVER_CONFIG into the proxy container only; result is a valid Pod', async () => {
+    const pod = labelledPod('github-tools');
+    const response = await handler(request(pod));
+    expect(response.allowed).toBe(true);
+    const out = apply(pod, response);
+    expect(() => new Pod(out as never).validate()).not.toThrow();
+    expect(volumes(out).map((v) => v.name)).toEqual(['authserver-client-cert', 'authserver-ca-bundle']);
+    const [proxy, mcp] = containers(out);
+    expect(proxy?.volumeMounts).toEqual([
+      { name: 'authserver-client-cert', mountPath: '/etc/toolhive/authserver-mtls', readOnly: true },
+      { name: 'authserver-ca-bundle', mountPath: '/etc/toolhive/authserver-ca', readOnly: true },
+    ]);
+    const env = proxy?.env?.find((e) => e.name === 'TOOLHIVE_AUTHSERVER_CONFIG');
+    expect(JSON.parse(env?.value ?? '{}')).toMatchObject({ url: 'https://mcp-auth-internal.toolhive-system.svc.cluster.local', upstream_idp: 'corp-okta' });
+    expect(mcp).toEqual(containers(pod)[1]);
+  });
+
+  it('second pass (reinvocation) returns no patch, also after the apiserver defaulted the volumes', async () => {
+    const pod = labelledPod('github-tools');
+    const once = apply(pod, await handler(request(pod)));
+    const twice = await handler(request(once));
+    expect(twice).toEqual({ allowed: true });
+    // What the apiserver stores between two webhook passes: defaultMode filled in.
+    const defaulted = structuredClone(once) as { spec: { volumes: Array<Record<string, Record<string, unknown>>> } };
+    for (const v of defaulted.spec.volumes) (v.secret ?? v.configMap)!.defaultMode = 420;
+    expect(await handler(request(defaulted as unknown as KubeObject))).toEqual({ allowed: true });
+  });
+
+  it('uses the container named by the annotation', async () => {
+    const pod = labelledPod('github-tools', {
+      annotations: { 'toolhive.stacklok.dev/authserver-client-container': 'sidecar' },
+      containers: [{ name: 'app', image: 'a' }, { name: 'sidecar', image: 'b' }],
+    });
+    const out = apply(pod, await handler(request(pod)));
+    expect(containers(out)[0]).toEqual({ name: 'app', image: 'a' });
+    expect(containers(out)[1]?.env?.map((e) => e.name)).toEqual(['TOOLHIVE_AUTHSERVER_CONFIG']);
+  });
+
+  it('replaces stale same-name entries instead of duplicating them, keeps unrelated ones', async () => {
+    const pod = labelledPod('github-tools', {
+      containers: [
+        {
+          name: 'proxy',
+          image: 'p',
+          env: [{ name: 'A', value: '1' }, { name: 'TOOLHIVE_AUTHSERVER_CONFIG', value: '{"url":"https://old"}' }],
+          volumeMounts: [{ name: 'authserver-client-cert', mountPath: '/etc/toolhive/authserver-mtls', readOnly: true }],
+        },
+      ],
+    });
+    (pod.spec as Record<string, unknown>).volumes = [{ name: 'authserver-client-cert', secret: { secretName: 'stale-mtls' } }, { name: 'data', emptyDir: {} }];
+    const out = apply(pod, await handler(request(pod)));
+    expect(volumes(out).map((v) => v.name)).toEqual(['authserver-client-cert', 'data', 'authserver-ca-bundle']);
+    expect(volumes(out)[0]).toEqual({ name: 'authserver-client-cert', secret: { secretName: 'github-tools-mtls' } });
+    const proxy = containers(out)[0]!;
+    expect(proxy.env?.map((e) => e.name)).toEqual(['A', 'TOOLHIVE_AUTHSERVER_CONFIG']);
+    expect(JSON.parse(proxy.env![1]!.value!).url).toBe('https://mcp-auth-internal.toolhive-system.svc.cluster.local');
+    expect(proxy.volumeMounts?.map((m) => m.name)).toEqual(['authserver-client-cert', 'authserver-ca-bundle']);
+  });
+
+  it.each([
+    ['no label', { ...labelledPod('x'), metadata: { name: 'plain' } }],
+    ['server without externalAuthConfigRef', labelledPod('no-auth')],
+    ['server whose config is another type', labelledPod('token-exchange')],
+  ])('passes unchanged: %s', async (_what, pod) => {
+    expect(await handler(request(pod as KubeObject))).toEqual({ allowed: true });
+  });
+
+  it.each([
+    ['missing MCPServer', labelledPod('ghost'), 'metadata.labels[toolhive.stacklok.dev/mcpserver]: MCPServer mcp-prod/ghost not found (mcpserver-exists)'],
+    [
+      'missing MCPExternalAuthConfig',
+      labelledPod('dangling'),
+      'MCPExternalAuthConfig mcp-prod/missing-config (referenced by MCPServer mcp-prod/dangling spec.externalAuthConfigRef.name) not found (external-auth-config-exists)',
+    ],
+    [
+      'missing proxy container',
+      labelledPod('github-tools', { containers: [{ name: 'mcp', image: 'x' }] }),
+      'spec.containers: no container named "proxy" to receive the auth-server client material (containers: mcp)',
+    ],
+    [
+      'missing annotated container',
+      labelledPod('github-tools', { annotations: { 'toolhive.stacklok.dev/authserver-client-container': 'nope' } }),
+      'metadata.annotations[toolhive.stacklok.dev/authserver-client-container]: no container named "nope"',
+    ],
+    [
+      'mount path taken by another volume',
+      labelledPod('github-tools', { containers: [{ name: 'proxy', image: 'p', volumeMounts: [{ name: 'mine', mountPath: '/etc/toolhive/authserver-ca' }] }] }),
+      'spec.containers[0].volumeMounts[0].mountPath: /etc/toolhive/authserver-ca is reserved for volume authserver-ca-bundle',
+    ],
+  ])('denies with a message saying what is wrong: %s', async (_what, pod, message) => {
+    const response = await handler(request(pod));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.code).toBe(403);
+    expect(response.status?.message).toContain(message);
+    expect(response.patch).toBeUndefined();
+  });
+
+  it('answers 503 (never admits without material) while caches are not synced or without cluster access', async () => {
+    const unsynced = createMemoryLookup([], { synced: false });
+    const r1 = await defaulterHandler(podInjector({ lookup: unsynced }))(request(labelledPod('github-tools')));
+    expect(r1).toMatchObject({ allowed: false, status: { code: 503, message: expect.stringMatching(/not synced/) } });
+    const r2 = await defaulterHandler(podInjector({ lookup: undefined }))(request(labelledPod('github-tools')));
+    expect(r2).toMatchObject({ allowed: false, status: { code: 503, message: expect.stringMatching(/without cluster access/) } });
+    // Unlabelled pods are not affected by missing cluster access.
+    const r3 = await defaulterHandler(podInjector({ lookup: undefined }))(request({ ...labelledPod('x'), metadata: { name: 'p' } }));
+    expect(r3).toEqual({ allowed: true });
+  });
+
+  it('captured apiserver reviews (real and dryRun) get the same patch; the result is a valid Pod', async () => {
+    const real = fixture('pod-create.json').request as unknown as AdmissionRequest;
+    const dry = fixture('pod-create-dryrun.json').request as unknown as AdmissionRequest;
+    const a = await handler(real);
+    const b = await handler(dry);
+    expect(a.patch?.length).toBeGreaterThan(0);
+    expect(b.patch).toEqual(a.patch);
+    const out = apply(real.object!, a);
+    expect(() => new Pod(out as never).validate()).not.toThrow();
+    // Existing service-account volume and mounts are kept; ours are appended.
+    expect(volumes(out).map((v) => v.name)).toEqual(['default-token-4knnb', 'authserver-client-cert', 'authserver-ca-bundle']);
+    expect(containers(out)[0]?.volumeMounts?.map((m) => m.name)).toEqual(['default-token-4knnb', 'authserver-client-cert', 'authserver-ca-bundle']);
+    expect(JSON.parse(containers(out)[0]!.env![0]!.value!).url).toBe('https://auth-internal.toolhive-system.svc.cluster.local');
+    expect(await handler({ ...real, object: out })).toEqual({ allowed: true });
+  });
+
+  it('property: for any proxy container contents, injection gives a valid Pod and is idempotent', async () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
+    const env = fc.array(fc.record({ name: fc.oneof(name.map((n) => n.toUpperCase().replace(/-/g, '_')), fc.constant('TOOLHIVE_AUTHSERVER_CONFIG')), value: fc.string() }), { maxLength: 4 });
+    const mounts = fc.array(
+      fc.record({ name: fc.oneof(name, fc.constant('authserver-client-cert')), mountPath: fc.oneof(name.map((n) => `/data/${n}`), fc.constant('/etc/toolhive/authserver-mtls')) }),
+      { maxLength: 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(env, mounts, async (envList, mountList) => {
+        const pod = labelledPod('github-tools', { containers: [{ name: 'proxy', image: 'p', env: envList, volumeMounts: mountList }] });
+        const first = await handler(request(pod));
+        if (!first.allowed) {
+          // Only a foreign volume on one of our paths may be refused.
+          expect(first.status?.message).toMatch(/mount-path-free/);
+          return;
+        }
+        const out = apply(pod, first);
+        const proxy = containers(out)[0]!;
+        expect(proxy.env?.filter((e) => e.name === 'TOOLHIVE_AUTHSERVER_CONFIG')).toHaveLength(1);
+        expect(proxy.volumeMounts?.filter((m) => m.mountPath === '/etc/toolhive/authserver-mtls')).toHaveLength(1);
+        expect(await handler(request(out))).toEqual({ allowed: true });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,68 @@
+import type { DefaultingPlugin, DefaultingResult, KubeObject } from '../../framework/types.ts';
+import type { InjectionLookup } from '../../lookup/injection-lookup.ts';
+import { applyInjection } from './apply-injection.ts';
+import { asRecord, desiredInjection, MCPSERVER_LABEL } from './desired-injection.ts';
+
+export interface PodInjectorOptions {
+  /** Cluster objects; undefined when the webhook runs without cluster access. */
+  lookup: InjectionLookup | undefined;
+  /** For the default internal URL `https://{ref}-internal.{ns}.svc.{clusterDomain}`. */
+  clusterDomain?: string;
+}
+
+/**
+ * `/mutate-pods` (spec §4.3, §4.5): for a pod labelled `toolhive.stacklok.dev/mcpserver={srv}`,
+ * looks up MCPServer `{srv}` and its MCPExternalAuthConfig in the pod's namespace and, when the
+ * config is `type: authServer`, injects the mTLS client material into the client container.
+ * - no label, no `externalAuthConfigRef`, or another config type: the pod passes unchanged;
+ * - MCPServer or config missing: denial naming what is missing (failurePolicy Fail; the pod's
+ *   controller retries);
+ * - caches not synced or no cluster access: 503, so the apiserver retries rather than admitting a
+ *   proxy without its material.
+ *
+ * @example
+ * const handler = defaulterHandler(podInjector({ lookup }));
+ */
+export function podInjector(options: PodInjectorOptions) {
+  const clusterDomain = options.clusterDomain ?? 'cluster.local';
+  return {
+    name: 'pod-inject',
+    kind: { group: '', kind: 'Pod' },
+    operations: new Set(['CREATE'] as const),
+    default(pod, req): DefaultingResult | undefined {
+      const serverName = pod.metadata?.labels?.[MCPSERVER_LABEL];
+      if (serverName === undefined) return undefined;
+      const { lookup } = options;
+      if (!lookup) {
+        return { error: { code: 503, message: 'pod injection unavailable: the webhook runs without cluster access (no kubeconfig and not in a cluster)' } };
+      }
+      if (!lookup.synced()) return { error: { code: 503, message: 'pod injection not ready: MCPServer/MCPExternalAuthConfig caches are not synced yet; retry' } };
+      // Pods from a ReplicaSet have no metadata.namespace yet: the request carries it.
+      const namespace = req.namespace || pod.metadata?.namespace || '';
+      const labelPath = `metadata.labels[${MCPSERVER_LABEL}]`;
+      const server = lookup.getMCPServer(namespace, serverName);
+      if (!server) {
+        return { errors: [{ path: labelPath, rule: 'mcpserver-exists', message: `MCPServer ${namespace}/${serverName} not found` }] };
+      }
+      const refName = asRecord(asRecord(server.spec)?.externalAuthConfigRef)?.name;
+      if (typeof refName !== 'string' || refName === '') return undefined;
+      const config = lookup.getExternalAuthConfig(namespace, refName);
+      if (!config) {
+        return {
+          errors: [
+            {
+              path: labelPath,
+              rule: 'external-auth-config-exists',
+              message: `MCPExternalAuthConfig ${namespace}/${refName} (referenced by MCPServer ${namespace}/${serverName} spec.externalAuthConfigRef.name) not found`,
+            },
+          ],
+        };
+      }
+      if (asRecord(config.spec)?.type !== 'authServer') return undefined;
+      const desired = desiredInjection({ serverName, config, clusterDomain });
+      if (!desired.ok) return { errors: [desired.error] };
+      const errors = applyInjection(pod, desired.material);
+      return errors.length > 0 ? { errors } : undefined;
+    },
+  } satisfies DefaultingPlugin<KubeObject>;
+}

@@ -1,0 +1,234 @@
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { FileCertSource, serveTlsFromFiles, tlsServerOptions } from '../src/pki/index.ts';
+import { decodeAdmissionReview } from './framework/decode-review.ts';
+import { WebhookError } from './framework/errors.ts';
+import { parseListenAddress } from './framework/listen-address.ts';
+import { createAdmissionMetrics, type AdmissionOutcome } from './framework/metrics.ts';
+import { errored, toReviewResponse } from './framework/responses.ts';
+import { ADMISSION_API_VERSION, ADMISSION_KIND, type AdmissionRequest, type AdmissionResponse } from './framework/types.ts';
+import type { InjectionLookup } from './lookup/injection-lookup.ts';
+import { buildRoutes, type Route } from './routes.ts';
+
+export interface WebhookServerOptions {
+  /** `HOST:PORT`, `:PORT` or `[IPv6]:PORT`; port 0 picks a free port. */
+  listen: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Cluster cache for pod injection and cross-object warnings; absent = pod injection answers 503. */
+  lookup?: InjectionLookup;
+  featureGates?: { MultiUpstreamIdp?: boolean };
+  /** For the default internal auth-server URL; default `cluster.local`. */
+  clusterDomain?: string;
+  /** AdmissionReview body limit; default 3 MiB (the apiserver's own request limit), 413 beyond. */
+  bodyLimitBytes?: number;
+  /** How often the serving cert/key files are compared with what is loaded; default 10 s. */
+  certPollIntervalMs?: number;
+  /** Longer than the apiserver's 90–100 s idle timeout so it never writes to a socket we closed; default 120 s. */
+  keepAliveTimeoutMs?: number;
+  /** How long `close()` waits for in-flight reviews before cutting connections; default 10 s. */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+  /** Registry for `admission_duration_seconds`; default a fresh one served on `/metrics`. */
+  registry?: Registry;
+}
+
+export interface WebhookServer {
+  address(): AddressInfo;
+  /** Cert loaded, caches synced and not draining: what `/readyz` answers. */
+  ready(): boolean;
+  /** Stops accepting, answers in-flight reviews, closes keep-alive connections (graceful drain). */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  bodyLimitBytes: 3 * 1024 * 1024,
+  certPollIntervalMs: 10_000,
+  keepAliveTimeoutMs: 120_000,
+  drainTimeoutMs: 10_000,
+};
+
+/**
+ * Starts the admission webhook HTTPS server (spec §4.5): the seven AdmissionReview paths of
+ * `routes.ts`, `/healthz`, `/readyz`, `/metrics`. The serving cert is re-read from the files when
+ * they change (new handshakes get the new cert, no restart). Resolves once listening; rejects
+ * when the cert cannot be loaded or the address is taken.
+ *
+ * @example
+ * const server = await startWebhookServer({ listen: ':9443', tlsCertFile: 'tls.crt', tlsKeyFile: 'tls.key', lookup });
+ * process.once('SIGTERM', () => void server.close());
+ */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const { host, port } = parseListenAddress(options.listen);
+  const settings = { ...DEFAULTS, ...definedOnly(options) };
+  const logger = options.logger ?? pino({ name: 'webhook' });
+  const metrics = createAdmissionMetrics(options.registry);
+  const routes = buildRoutes(options);
+  const source = new FileCertSource({
+    certFile: options.tlsCertFile,
+    keyFile: options.tlsKeyFile,
+    pollIntervalMs: settings.certPollIntervalMs,
+    onError: (err) => logger.warn({ code: err.code, err: err.message }, 'serving certificate reload failed; keeping the last good one'),
+  });
+  await source.start();
+  let draining = false;
+  const ready = () => source.loaded && !draining && (options.lookup ? options.lookup.synced() : true);
+
+  const server = https.createServer({ ...tlsServerOptions(source), minVersion: 'TLSv1.2' }, (req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    void dispatch(req, res).catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'internal error while answering a request');
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  server.headersTimeout = settings.keepAliveTimeoutMs + 5_000;
+  const detach = serveTlsFromFiles(server, source);
+  source.subscribe((m) => logger.info({ version: m.version, notAfter: new Date(m.notAfterMs).toISOString() }, 'serving certificate reloaded'));
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, `${path} accepts GET`, { Allow: 'GET, HEAD' });
+      if (path === '/healthz') return sendText(res, 200, 'ok');
+      if (path === '/readyz') return ready() ? sendText(res, 200, 'ok') : sendText(res, 503, notReadyReason());
+      const body = await metrics.registry.metrics();
+      return sendText(res, 200, body, { 'Content-Type': metrics.registry.contentType });
+    }
+    const route = routes.get(path);
+    if (!route) return sendText(res, 404, `no webhook at ${path}`);
+    if (req.method !== 'POST') return sendText(res, 405, `${path} accepts POST (an AdmissionReview)`, { Allow: 'POST' });
+    const body = await readBody(req, settings.bodyLimitBytes);
+    if (body === undefined) {
+      metrics.observe(route.plugin, 'rejected', 0);
+      res.setHeader('Connection', 'close');
+      sendJson(res, 413, rejection(undefined, 413, `request body exceeds ${settings.bodyLimitBytes} bytes`));
+      req.resume();
+      return;
+    }
+    const started = performance.now();
+    let review: AdmissionRequest;
+    try {
+      review = decodeAdmissionReview(body);
+    } catch (err) {
+      if (!(err instanceof WebhookError)) throw err;
+      metrics.observe(route.plugin, 'rejected', (performance.now() - started) / 1000);
+      logger.info({ path, code: err.code }, 'malformed AdmissionReview rejected');
+      return sendJson(res, err.httpStatus, rejection(err.uid, err.httpStatus, err.message));
+    }
+    const response = await runHandler(route, review);
+    const outcome = outcomeOf(response);
+    metrics.observe(route.plugin, outcome, (performance.now() - started) / 1000);
+    if (outcome === 'denied' || outcome === 'errored') {
+      logger.info(
+        { plugin: route.plugin, uid: review.uid, operation: review.operation, namespace: review.namespace, name: review.name, dryRun: review.dryRun === true, code: response.status?.code, reason: response.status?.message },
+        'admission refused',
+      );
+    }
+    sendJson(res, 200, toReviewResponse(review.uid, response));
+  }
+
+  async function runHandler(route: Route, review: AdmissionRequest): Promise<AdmissionResponse> {
+    try {
+      return await route.handler(review);
+    } catch (err) {
+      // Never send exception text to the apiserver/user; log it without the object (pods carry env values).
+      logger.error({ plugin: route.plugin, uid: review.uid, err: err instanceof Error ? err.message : String(err) }, 'webhook plugin failed');
+      return errored(500, `internal error in ${route.plugin}`);
+    }
+  }
+
+  function notReadyReason(): string {
+    if (draining) return 'shutting down';
+    if (!source.loaded) return 'serving certificate not loaded';
+    return 'informer caches not synced';
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  logger.info({ address: server.address() }, 'webhook server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: () => server.address() as AddressInfo,
+    ready,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        draining = true;
+        source.stop();
+        detach();
+        const force = setTimeout(() => server.closeAllConnections(), settings.drainTimeoutMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function outcomeOf(response: AdmissionResponse): AdmissionOutcome {
+  if (response.allowed) return response.patch && response.patch.length > 0 ? 'patched' : 'allowed';
+  return response.status?.code === 403 ? 'denied' : 'errored';
+}
+
+/** A review that could not be decoded: still an AdmissionReview, echoing the uid when known. */
+function rejection(uid: string | undefined, code: number, message: string) {
+  return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_KIND, response: { uid: uid ?? '', allowed: false, status: { code, message } } };
+}
+
+/**
+ * Reads the body; undefined when it exceeds `limitBytes` (checked against Content-Length first).
+ * Past the limit the rest is discarded, not buffered; the caller answers 413 and closes.
+ */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
