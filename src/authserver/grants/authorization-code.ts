@@ -1,0 +1,70 @@
+import type { Request, Response } from 'express';
+import type { AuthServerContext } from '../context.ts';
+import { InvalidGrant, InvalidRequest, InvalidTarget } from '../errors.ts';
+import { normalizedResourceParam } from '../checks/resource.ts';
+import { CODE_VERIFIER } from '../checks/pkce.ts';
+import { single } from '../lib/params.ts';
+import { s256, safeEqual, sha256Hex } from '../lib/tokens.ts';
+import { issueTokens } from '../lib/issue-tokens.ts';
+import { revokeGrant } from '../lib/revoke-grant.ts';
+import { hashForLog } from '../../telemetry/index.ts';
+
+export const grantType = 'authorization_code';
+export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
+
+/**
+ * RFC 6749 §4.1.3 + RFC 7636 §4.6 + spec §2.6: single-use code (reuse revokes what it issued),
+ * same client and redirect_uri as at authorize, S256 verifier, resource equal to the authorize one.
+ */
+export function handler(ctx: AuthServerContext) {
+  return async function authorizationCodeGrant(req: Request, res: Response): Promise<void> {
+    const params = req.oauthParams!;
+    const client = res.locals.client!;
+    const code = single(params, 'code');
+    if (code === undefined) throw new InvalidRequest('code is required');
+    const redirectUri = single(params, 'redirect_uri');
+    if (redirectUri === undefined) throw new InvalidRequest('redirect_uri is required');
+    const verifier = single(params, 'code_verifier');
+    if (verifier === undefined) throw new InvalidRequest('code_verifier is required (PKCE)');
+    if (!CODE_VERIFIER.test(verifier)) throw new InvalidRequest('code_verifier must be 43-128 characters of [A-Za-z0-9._~-] (RFC 7636)');
+    const resource = normalizedResourceParam(params, false);
+
+    const consumed = await ctx.store.codes.consume(sha256Hex(code));
+    if (!consumed) throw new InvalidGrant('code is invalid or expired');
+    const { record, alreadyUsed } = consumed;
+    if (alreadyUsed) {
+      // RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens previously issued from it.
+      await revokeGrant(ctx, { familyId: record.familyId, tsid: record.tsid });
+      ctx.metrics.replaysDetected.inc({ kind: 'code' });
+      ctx.audit.write({ event: 'code.replay_detected', outcome: 'denied', reason: 'code_reused', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
+      throw new InvalidGrant('code was already used; tokens issued from it have been revoked');
+    }
+    if (record.expiresAtMs <= ctx.now()) throw new InvalidGrant('code is invalid or expired');
+    if (record.clientId !== client.clientId) throw new InvalidGrant('code was issued to another client');
+    if (record.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the one used at authorization');
+    if (!safeEqual(s256(verifier), record.pkceChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge (PKCE S256)');
+    if (resource !== undefined && resource !== record.resource) throw new InvalidTarget('resource does not match the one used at authorization');
+
+    const session = await ctx.store.sessions.get(record.tsid);
+    if (!session || session.revokedAtMs !== undefined) throw new InvalidGrant('the session of this code no longer exists');
+
+    const body = await issueTokens(
+      ctx,
+      client,
+      { userId: record.userId, tsid: record.tsid, familyId: record.familyId, scopes: record.scopes, resource: record.resource },
+      (next) => ctx.store.refreshTokens.create(next),
+    );
+    ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+    ctx.audit.write({
+      event: 'token.issue',
+      outcome: 'success',
+      grant_type: grantType,
+      client_id: client.clientId,
+      sub: record.userId,
+      tsid_hash: hashForLog(record.tsid),
+      family_id: record.familyId,
+      aud: [record.resource],
+    });
+    res.status(200).json(body);
+  };
+}
