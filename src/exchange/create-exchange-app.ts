@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { AllowedSubjects } from '../spiffe/index.ts';
+import type { AuthStore } from '../store/index.ts';
+import { hashForLog, type AuditEvent, type AuditLogger } from '../telemetry/index.ts';
+import { ExchangeError, NotFound, ServerError, TemporarilyUnavailable } from './errors.ts';
+import type { VerificationKeys } from './lib/verify-subject-token.ts';
+import { UpstreamRefreshCoordinator, type UpstreamRefresher } from './refresh-upstream.ts';
+import {
+  TOKEN_EXCHANGE_PATH,
+  tokenExchangeResponse,
+  tokenExchangeSteps,
+  type ExchangeContext,
+  type ExchangeState,
+  type ResourceLookup,
+} from './token-exchange.ts';
+
+export interface CreateExchangeAppOptions {
+  /** The auth server config (only these fields are read). */
+  config: {
+    issuer: string;
+    allowedSubjects?: AllowedSubjects | undefined;
+    upstreams: ReadonlyArray<{ name: string }>;
+    upstreamTimeoutMs?: number;
+  };
+  store: Pick<AuthStore, 'sessions' | 'upstreamTokens' | 'denyList' | 'leases'>;
+  /** The auth server's SigningKeySet (active + rotated keys). */
+  keys: VerificationKeys;
+  resourceMap: ResourceLookup;
+  /** One per configured upstream (the auth server's UpstreamIdp objects fit). */
+  upstreams: ReadonlyArray<UpstreamRefresher>;
+  audit: AuditLogger;
+  now?: () => number;
+  /** JWT exp/nbf leeway; spec §2.10 step 6 caps it at 30 s. */
+  clockToleranceSeconds?: number;
+}
+
+export interface ExchangeApp {
+  /** Node request listener for the internal HTTPS server. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  refresher: UpstreamRefreshCoordinator;
+}
+
+/**
+ * The internal RFC 8693-shaped token exchange (spec §2.10) as a plain Node request listener
+ * (no framework on this hot path): only `POST /internal/token-exchange`, 404 elsewhere, the
+ * check order of §2.10 steps 2–13, one audit event per request (§6.3, no secrets).
+ *
+ * @example
+ * const app = createExchangeApp({ config, store, keys, resourceMap, upstreams, audit });
+ * const listener = await startInternalListener({ app, source, host: '0.0.0.0', port: 9443 });
+ */
+export function createExchangeApp(options: CreateExchangeAppOptions): ExchangeApp {
+  const { config, store, keys, resourceMap, audit } = options;
+  if (!config.allowedSubjects) throw new Error('internal listener: allowed_subjects (trust domain) must be configured');
+  const first = config.upstreams[0];
+  if (!first) throw new Error('internal listener: at least one upstream identity provider must be configured');
+  const upstreams = new Map(options.upstreams.map((u) => [u.name, u]));
+  for (const u of config.upstreams) {
+    if (!upstreams.has(u.name)) throw new Error(`internal listener: no refresher for upstream ${u.name}`);
+  }
+  const now = options.now ?? Date.now;
+  const refresher = new UpstreamRefreshCoordinator({
+    sessions: store.sessions,
+    upstreamTokens: store.upstreamTokens,
+    leases: store.leases,
+    now,
+    refreshTimeoutMs: Math.min(config.upstreamTimeoutMs ?? 10_000, 10_000),
+  });
+  const ctx: ExchangeContext = {
+    issuer: config.issuer,
+    keys,
+    store,
+    resourceMap,
+    allowedSubjects: config.allowedSubjects,
+    upstreams,
+    defaultUpstream: first.name,
+    refresher,
+    now,
+    clockToleranceSeconds: Math.min(options.clockToleranceSeconds ?? 30, 30),
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const pathEnd = req.url?.indexOf('?') ?? -1;
+    const path = pathEnd === -1 ? req.url : req.url!.slice(0, pathEnd);
+    if (path !== TOKEN_EXCHANGE_PATH) {
+      sendError(res, new NotFound());
+      return;
+    }
+    const started = performance.now();
+    const state: ExchangeState = {};
+    try {
+      for (const step of tokenExchangeSteps) await step(ctx, req, state);
+      const body = tokenExchangeResponse(state.tokens!, now());
+      sendJson(res, 200, body);
+      audit.write(auditEvent(req, state, started, { outcome: 'success', reason: 'ok', expires_in: body.expires_in }));
+    } catch (thrown) {
+      const err = toExchangeError(thrown);
+      sendError(res, err);
+      audit.write(
+        auditEvent(req, state, started, {
+          outcome: err.status >= 500 ? 'error' : 'denied',
+          reason: err.reason,
+          ...(err.reason === 'owner_mismatch' && state.session
+            ? { session_owner: `${state.session.owner.namespace}/${state.session.owner.name}` }
+            : {}),
+        }),
+      );
+    }
+  };
+  return {
+    handle: (req, res) => void handle(req, res),
+    refresher,
+  };
+}
+
+function toExchangeError(err: unknown): ExchangeError {
+  if (err instanceof ExchangeError) return err;
+  if ((err as { name?: string; code?: string }).code === 'unavailable' && (err as Error).name === 'StoreError') {
+    return new TemporarilyUnavailable('store_unavailable');
+  }
+  return new ServerError('internal_error');
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_HEADERS, ...extra, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: ExchangeError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.status, { error: err.error, error_description: err.description }, err.headers);
+}
+
+function auditEvent(
+  req: IncomingMessage,
+  state: ExchangeState,
+  startedMs: number,
+  outcome: { outcome: AuditEvent['outcome']; reason: string; [k: string]: unknown },
+): AuditEvent {
+  const id = state.identity;
+  const claims = state.claims;
+  return {
+    event: 'token_exchange',
+    ...outcome,
+    request_id: randomUUID(),
+    remote_addr: req.socket.remoteAddress,
+    listener: 'internal',
+    latency_ms: Math.round((performance.now() - startedMs) * 1000) / 1000,
+    spiffe_id: id?.id,
+    peer_namespace: id?.namespace,
+    peer_name: id?.name,
+    cert_cn: id?.certCn,
+    cert_serial: id?.certSerial,
+    cert_not_after: id ? new Date(id.certNotAfterMs).toISOString() : undefined,
+    tsid_hash: state.tsid ? hashForLog(state.tsid) : undefined,
+    sub: claims?.sub,
+    client_id: claims?.client_id,
+    aud: claims?.aud,
+    upstream_idp: state.upstreamName,
+    upstream_refreshed: state.refreshed ?? false,
+  };
+}
