@@ -79,7 +79,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ready = () => source.loaded && !draining && (options.lookup ? options.lookup.synced() : true);
 
   const server = https.createServer({ ...tlsServerOptions(source), minVersion: 'TLSv1.2' }, (req, res) => {
-    if (draining) res.setHeader('Connection', 'close');
+    // While draining, every answer asks the client to close, so keep-alive sockets go away.
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = ((...args: Parameters<typeof writeHead>) => {
+      if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+      return writeHead(...args);
+    }) as typeof res.writeHead;
     void dispatch(req, res).catch((err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'internal error while answering a request');
       if (!res.headersSent) sendText(res, 500, 'internal error');

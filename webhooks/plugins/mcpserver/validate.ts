@@ -1,7 +1,7 @@
 import type { AdmissionRequest, KubeObject, ValidationPlugin, ValidationResult } from '../../framework/types.ts';
 import type { InjectionLookup } from '../../lookup/injection-lookup.ts';
 import { GROUP, validate } from '../lib/api.ts';
-import { nsOf, str } from '../lib/cross-object.ts';
+import { crossObjectWarnings, resolveAuthServerKey, str, withNamespace } from '../lib/cross-object.ts';
 
 /**
  * `/validate-mcpserver`, CREATE/UPDATE: spec §3.3 rules through the shared `validate()` (image,
@@ -17,7 +17,8 @@ import { nsOf, str } from '../lib/cross-object.ts';
 export function mcpServerValidator(options: { lookup?: InjectionLookup } = {}) {
   const check = (obj: KubeObject, req: AdmissionRequest, oldObj?: KubeObject): ValidationResult => {
     const result = validate(obj, oldObj ? { oldObject: oldObj } : {});
-    return { errors: result.errors, warnings: [...result.warnings, ...crossObjectWarnings(obj, req, options.lookup)] };
+    if (result.errors.length > 0) return result;
+    return { errors: [], warnings: [...result.warnings, ...lookupWarnings(withNamespace(obj, req), options.lookup)] };
   };
   return {
     name: 'mcpserver-validate',
@@ -28,26 +29,15 @@ export function mcpServerValidator(options: { lookup?: InjectionLookup } = {}) {
   } satisfies ValidationPlugin<KubeObject>;
 }
 
-function crossObjectWarnings(obj: KubeObject, req: AdmissionRequest, lookup: InjectionLookup | undefined): string[] {
+function lookupWarnings(obj: KubeObject & { metadata: { namespace: string } }, lookup: InjectionLookup | undefined): string[] {
   const refName = str(obj, 'spec', 'externalAuthConfigRef', 'name');
   if (!refName || !lookup?.synced()) return [];
-  const ns = nsOf(obj, req.namespace);
+  const ns = obj.metadata.namespace;
   const config = lookup.getExternalAuthConfig(ns, refName);
   if (!config) {
     return [`spec.externalAuthConfigRef.name: MCPExternalAuthConfig ${ns}/${refName} does not exist (yet); pods of this server are refused until it does`];
   }
-  if (str(config, 'spec', 'type') !== 'authServer') return [];
-  if (!str(obj, 'spec', 'oidcConfig', 'type')) {
-    return [`spec.oidcConfig: required when the referenced MCPExternalAuthConfig ${ns}/${refName} is type authServer (the proxy must validate the auth server's tokens)`];
-  }
-  const refAs = str(config, 'spec', 'authServer', 'authServerRef', 'name');
-  if (!refAs || !lookup.getMCPAuthServer) return [];
-  const refAsNs = str(config, 'spec', 'authServer', 'authServerRef', 'namespace') ?? ns;
-  const authServer = lookup.getMCPAuthServer(refAsNs, refAs);
-  const want = str(authServer, 'spec', 'issuer');
-  const have = str(obj, 'spec', 'oidcConfig', 'inline', 'issuer');
-  if (want && have && want !== have) {
-    return [`spec.oidcConfig.inline.issuer: "${have}" differs from MCPAuthServer ${refAsNs}/${refAs} issuer "${want}"; tokens will be rejected (controller reason IssuerMismatch)`];
-  }
-  return [];
+  const key = resolveAuthServerKey(config);
+  const authServer = key ? lookup.getMCPAuthServer?.(key.namespace, key.name) : undefined;
+  return crossObjectWarnings(obj, [config, authServer]);
 }
