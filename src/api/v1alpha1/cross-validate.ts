@@ -23,24 +23,36 @@ interface Meta {
 }
 
 /**
- * Checks references between objects of one set; objects without a namespace count as `default`.
+ * Checks references between objects of one set; objects without a namespace count as `default`;
+ * a kind/namespace/name given twice is ambiguous and not followed.
  *
  * @example
  * crossValidate([authServer, extAuthConfig, mcpServerWithOtherIssuer])
  * // [{ index: 2, path: 'spec.oidcConfig.inline.issuer', rule: 'issuer-matches-authserver', message: '...' }]
  */
 export function crossValidate(objects: ReadonlyArray<unknown>): CrossValidationError[] {
-  const byKind = (kind: string) => {
-    const out = new Map<string, Meta>();
+  const all = (kind: string): Meta[] => {
+    const out: Meta[] = [];
     objects.forEach((raw, index) => {
       const obj = rec(raw);
       const spec = rec(obj?.spec);
       const md = rec(obj?.metadata);
       const name = str(md?.name);
       if (!obj || !spec || obj.kind !== kind || name === undefined) return;
-      const namespace = str(md?.namespace) ?? 'default';
-      out.set(`${namespace}/${name}`, { obj, spec, name, namespace, index });
+      out.push({ obj, spec, name, namespace: str(md?.namespace) ?? 'default', index });
     });
+    return out;
+  };
+  // A name given twice in one set is ambiguous: references through it are not checked.
+  const byKind = (kind: string): Map<string, Meta> => {
+    const out = new Map<string, Meta>();
+    const dup = new Set<string>();
+    for (const m of all(kind)) {
+      const key = `${m.namespace}/${m.name}`;
+      if (out.has(key)) dup.add(key);
+      out.set(key, m);
+    }
+    for (const key of dup) out.delete(key);
     return out;
   };
   const authServers = byKind('MCPAuthServer');
@@ -73,7 +85,7 @@ export function crossValidate(objects: ReadonlyArray<unknown>): CrossValidationE
     }
   }
 
-  for (const srv of byKind('MCPServer').values()) {
+  for (const srv of all('MCPServer')) {
     const cfgName = str(rec(srv.spec.externalAuthConfigRef)?.name);
     const cfg = cfgName === undefined ? undefined : configs.get(`${srv.namespace}/${cfgName}`);
     if (!cfg || cfg.spec.type !== 'authServer') continue;
