@@ -7,3 +7,4 @@ export { createMemoryStore, type MemoryAuthStore, type MemoryStoreOptions } from
 export { createTokenCipher, type EncryptionKeys, type TokenCipher } from './encryption.ts';
 export { hashToken } from './hash-token.ts';
 export { redisKeyPrefix } from './lib/record-keys.ts';
+export { createRedisStore, type RedisStoreOptions } from './redis-store.ts';

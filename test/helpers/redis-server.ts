@@ -1,0 +1,133 @@
+/**
+ * Starts a real redis-server for tests (no mock): `/usr/bin/redis-server` on a free loopback port,
+ * without automatic persistence (`--save '' --appendonly no`), in its own temporary directory.
+ *
+ * Outage simulation:
+ *  - `stop()` shuts the server down like a crash seen from the clients (connections drop);
+ *    by default it first writes a snapshot to its private directory (`SHUTDOWN SAVE`), so
+ *    `restart()` (same port) comes back with the data, like a Redis with persistence.
+ *    `stop({ keepData: false })` drops everything (`SHUTDOWN NOSAVE`).
+ *  - `hang()` / `resume()` freeze and thaw the process (SIGSTOP / SIGCONT): connections stay open
+ *    but nothing answers, the realistic "hung Redis" fault that only a command timeout catches.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface RedisServerHandle {
+  url: string;
+  port: number;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  restart(): Promise<void>;
+  hang(): void;
+  resume(): void;
+}
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
+  let child: ChildProcess | undefined;
+  let stderr = '';
+
+  const killAtExit = (): void => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killAtExit);
+
+  async function launch(): Promise<void> {
+    stderr = '';
+    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb', '--protected-mode', 'yes'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child = proc;
+    const exited = new Promise<never>((_, reject) => {
+      proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before answering PING: ${stderr.trim()}`)));
+    });
+    await Promise.race([waitForPong(port), exited]);
+  }
+
+  async function shutdown(keepData: boolean): Promise<void> {
+    const proc = child;
+    if (proc === undefined || proc.exitCode !== null) return;
+    proc.kill('SIGCONT'); // in case it was hung
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    try {
+      await sendCommand(port, keepData ? 'SHUTDOWN SAVE' : 'SHUTDOWN NOSAVE');
+    } catch {
+      proc.kill('SIGKILL');
+    }
+    await exited;
+    child = undefined;
+  }
+
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop(options = {}) {
+      await shutdown(options.keepData ?? true);
+    },
+    async restart() {
+      await shutdown(true);
+      await launch();
+    },
+    hang() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one inline command and resolves with the first reply line (connection closed after). */
+function sendCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.setTimeout(2000, () => socket.destroy(new Error(`no reply to ${command}`)));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) {
+        socket.end();
+        resolve(reply.split('\r\n')[0]!);
+      }
+    });
+    socket.once('error', reject);
+    // SHUTDOWN closes the connection without a reply.
+    socket.once('close', () => resolve(reply));
+  });
+}
+
+async function waitForPong(port: number): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 250; attempt += 1) {
+    try {
+      if ((await sendCommand(port, 'PING')) === '+PONG') return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING: ${String(lastError)}`);
+}
