@@ -7,7 +7,7 @@ import { createMemoryLookup } from '../lookup/memory-lookup.ts';
 import { startHarness, type Harness } from '../testing/harness.ts';
 import { applyReturnedPatch, decodePatch } from '../testing/client.ts';
 import { buildReview, fixture } from '../testing/reviews.ts';
-import { validAuthServer, validExternalAuthConfig, validMCPServer } from '../testing/crd-objects.ts';
+import { validAuthServer, validExternalAuthConfig, validMCPServer, type LooseSpec } from '../testing/crd-objects.ts';
 import { applyDefaults, validate } from '../../src/api/v1alpha1/index.ts';
 import type { AdmissionReviewResponse, KubeObject } from '../framework/types.ts';
 
@@ -34,7 +34,7 @@ async function review(verb: 'validate' | 'mutate', obj: KubeObject, opts: { oldO
   return out;
 }
 
-type Spec = Record<string, any>;
+type Spec = LooseSpec;
 const idp = (name: string) => ({ name, type: 'oidc', oidc: { issuer: 'https://idp.example.com', clientId: 'c', clientSecretRef: { name: 's', key: 'k' } } });
 const key = (name: string, algorithm = 'ES256') => ({ secretRef: { name, key: 'private.pem' }, algorithm });
 

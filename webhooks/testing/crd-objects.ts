@@ -2,8 +2,12 @@ import type { KubeObject } from '../framework/types.ts';
 
 const API = 'toolhive.stacklok.dev/v1alpha1';
 
+/** Loosely typed spec: table cases break rules by writing arbitrary (invalid) values. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LooseSpec = Record<string, any>;
+
 /** Valid objects of spec §3 (the minimal auto-CA examples); tests break one rule at a time. */
-export function validAuthServer(): KubeObject & { spec: Record<string, any> } {
+export function validAuthServer(): KubeObject & { spec: LooseSpec } {
   return {
     apiVersion: API,
     kind: 'MCPAuthServer',
@@ -19,7 +23,7 @@ export function validAuthServer(): KubeObject & { spec: Record<string, any> } {
   };
 }
 
-export function validExternalAuthConfig(): KubeObject & { spec: Record<string, any> } {
+export function validExternalAuthConfig(): KubeObject & { spec: LooseSpec } {
   return {
     apiVersion: API,
     kind: 'MCPExternalAuthConfig',
@@ -36,7 +40,7 @@ export function validExternalAuthConfig(): KubeObject & { spec: Record<string, a
   };
 }
 
-export function validMCPServer(): KubeObject & { spec: Record<string, any> } {
+export function validMCPServer(): KubeObject & { spec: LooseSpec } {
   return {
     apiVersion: API,
     kind: 'MCPServer',
