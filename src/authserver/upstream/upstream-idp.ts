@@ -152,11 +152,17 @@ function expiresAt(expiresIn: number | undefined, now: (() => number) | undefine
   return (now ? now() : Date.now()) + expiresIn * 1000;
 }
 
+/**
+ * After the upstream token endpoint answered, what remains to fail is the ID token (signature,
+ * iss, aud, exp, nonce). Transport problems and the IdP's own error responses are not identity
+ * problems.
+ */
 function isIdTokenProblem(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  if (err instanceof oidc.ResponseBodyError || err instanceof oidc.WWWAuthenticateChallengeError) return false;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err instanceof TypeError) return false;
   const code = (err as { code?: string }).code ?? '';
-  const text = `${err.message} ${code}`;
-  return /id_token|ID Token|JWT|signature|nonce|"iss"|"aud"|"exp"|JWS|claim/i.test(text) && !(err instanceof oidc.ResponseBodyError);
+  return !['OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_HTTP_REQUEST_FORBIDDEN'].includes(code);
 }
 
 function describe(err: unknown): string {
