@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Deployment, V1NetworkPolicy, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { validate } from '../../src/api/v1alpha1/index.ts';
 import { all, CONFIG_DIR, KUBECTL, one, render, type K8sObject } from './lib/kustomize.ts';
 
 type Certificate = K8sObject & { spec: { issuerRef: { group?: string; kind?: string; name: string } } };
@@ -90,6 +91,10 @@ describe.skipIf(!KUBECTL)('config/overlays/ha', () => {
     const server = one<AuthServer>(await render('config/overlays/ha'), 'MCPAuthServer');
     expect(server.spec.replicas).toBe(3);
     expect(server.spec.storage?.type).toBe('redis');
+    // The demo Redis has no TLS: admitted, with the warning the overlay's comment announces.
+    const result = validate(server);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.some((w) => /tls/i.test(w))).toBe(true);
   });
 
   it('points the auth server at the Redis Service it ships, with the password Secret Redis itself uses', async () => {
