@@ -326,6 +326,8 @@ export class FakeApiServer {
       const status = obj.status;
       Object.assign(obj, clone(existing), { status });
     }
+    // A write that changes nothing is a no-op, as in kube-apiserver: no new resourceVersion, no event.
+    if (sameContent(obj, existing)) return clone(existing);
     obj.metadata.resourceVersion = this.#nextRv();
     if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0) {
       this.#objects.delete(key);
@@ -541,6 +543,22 @@ export class FakeApiServer {
     }
     return fail(405, 'MethodNotAllowed', 'method not allowed');
   }
+}
+
+function sameContent(a: StoredObject, b: StoredObject): boolean {
+  const strip = (o: StoredObject) => {
+    const c = clone(o);
+    delete (c.metadata as Record<string, unknown>).resourceVersion;
+    delete (c.metadata as Record<string, unknown>).managedFields;
+    return JSON.stringify(sortDeep(c));
+  };
+  return strip(a) === strip(b);
+}
+
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (isObject(v)) return Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, sortDeep(v[k])]));
+  return v;
 }
 
 function splitKey(key: string): [string, string, string] {

@@ -184,12 +184,12 @@ export function authServerDeployment(as: MCPAuthServer, settings: OperatorSettin
  */
 export function publicService(as: MCPAuthServer): KubeObject {
   const eff = effectiveAuthServer(as);
-  const metadata: Record<string, unknown> = meta(as, as.metadata.name);
+  const metadata: KubeObject['metadata'] = meta(as, as.metadata.name);
   if (Object.keys(eff.publicServiceAnnotations).length > 0) metadata.annotations = sortedRecord(eff.publicServiceAnnotations);
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: metadata as KubeObject['metadata'],
+    metadata,
     spec: {
       type: eff.publicServiceType,
       selector: authServerSelector(as.metadata.name),

@@ -49,6 +49,8 @@ export function caCertificate(as: MCPAuthServer, settings: OperatorSettings): Ku
       isCA: true,
       commonName: `ToolHive mTLS CA (${ns}/${as.metadata.name})`,
       secretName: name,
+      // Labels on the Secret let the controller map CA renewals back to the MCPAuthServer.
+      secretTemplate: { labels: crossNamespaceLabels(ns, as.metadata.name) },
       duration: '87600h',
       renewBefore: '8760h',
       privateKey: { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never' },

@@ -3,7 +3,7 @@
  * The oldest MCPServer (creationTimestamp, then namespace/name) keeps a contested resource;
  * the others are reported as `ResourceConflict`.
  */
-import { normalizeResource } from '../../api/v1alpha1/normalize-resource.ts';
+import { normalizeResource } from '../../api/v1alpha1/index.ts';
 import type { KubeObject, MCPAuthServer, MCPExternalAuthConfig, MCPServer } from '../lib/crd-types.ts';
 import { effectiveAuthServer, subjectAllowed } from '../lib/effective.ts';
 import { authServerLabels, names } from '../lib/names.ts';

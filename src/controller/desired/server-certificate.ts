@@ -32,6 +32,7 @@ export function serverCertificate(as: MCPAuthServer, settings: OperatorSettings)
     },
     spec: {
       secretName: names.serverCertificate(name),
+      secretTemplate: { labels: authServerLabels(name) },
       commonName: `${name}.${ns}.svc.${settings.clusterDomain}`,
       dnsNames,
       duration: eff.serverCertDuration,
