@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createInformerLookup, type InformerLookup } from './informer-lookup.ts';
+import { startFakeApiServer, type FakeApiServer } from '../testing/fake-apiserver.ts';
+import { authServerConfig, mcpAuthServer, mcpServer } from '../testing/objects.ts';
+
+// No kube-apiserver can run here: the informers (real @kubernetes/client-node code) talk to a
+// fake API server speaking the list/watch wire format (webhooks/testing/fake-apiserver.ts).
+let api: FakeApiServer | undefined;
+let lookup: InformerLookup | undefined;
+afterEach(async () => {
+  await lookup?.close();
+  await api?.stop();
+  lookup = undefined;
+  api = undefined;
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+function kubeConfigFor(file: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+describe('createInformerLookup', () => {
+  it('lists, syncs, serves gets from the cache and follows watch events', async () => {
+    api = await startFakeApiServer([mcpServer('ns1', 'srv', 'cfg'), authServerConfig('ns1', 'cfg', { url: 'https://a-internal.x.svc' }), mcpAuthServer('x', 'a', 'https://auth', 'td')]);
+    lookup = createInformerLookup({ kubeConfig: kubeConfigFor(api.kubeconfigFile), restartDelayMs: 20 });
+    expect(lookup.synced()).toBe(false);
+    await lookup.start();
+    expect(lookup.synced()).toBe(true);
+    expect(lookup.getMCPServer('ns1', 'srv')?.spec).toMatchObject({ externalAuthConfigRef: { name: 'cfg' } });
+    expect(lookup.getExternalAuthConfig('ns1', 'cfg')?.metadata?.name).toBe('cfg');
+    expect(lookup.getMCPAuthServer?.('x', 'a')?.metadata?.name).toBe('a');
+    expect(lookup.getMCPServer('ns1', 'other')).toBeUndefined();
+    expect(lookup.getMCPServer('ns2', 'srv')).toBeUndefined();
+    api.put(mcpServer('ns2', 'late', 'cfg'));
+    await until(() => lookup!.getMCPServer('ns2', 'late') !== undefined);
+  });
+
+  it('is not synced while a list fails, retries, and syncs once the list works', async () => {
+    api = await startFakeApiServer([mcpServer('ns1', 'srv')]);
+    api.failLists('mcpexternalauthconfigs', true);
+    lookup = createInformerLookup({ kubeConfig: kubeConfigFor(api.kubeconfigFile), restartDelayMs: 20 });
+    await lookup.start();
+    expect(lookup.synced()).toBe(false);
+    expect(lookup.getMCPServer('ns1', 'srv')).toBeDefined();
+    await until(() => api!.listCount('mcpexternalauthconfigs') >= 2);
+    expect(lookup.synced()).toBe(false);
+    api.failLists('mcpexternalauthconfigs', false);
+    await until(() => lookup!.synced());
+  });
+});
