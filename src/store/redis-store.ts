@@ -25,7 +25,10 @@ export interface RedisStoreOptions {
   url: string;
   /** All keys start with it; must carry a `{hash tag}`: use `redisKeyPrefix({ namespace, name })`. */
   keyPrefix: string;
-  /** Per-command deadline; a command that takes longer fails with StoreError 'unavailable'. 1–250. */
+  /**
+   * Deadline of each store operation (one command or a short sequence); past it the operation
+   * fails with StoreError 'unavailable'. 1–250.
+   */
   commandTimeoutMs: number;
   encryptionKeys: EncryptionKeys;
   /** Clock in epoch milliseconds (tests inject one). Default `Date.now`. */
@@ -45,6 +48,20 @@ type RedisClient = ReturnType<typeof createClient>;
 const MAX_COMMAND_TIMEOUT_MS = 250;
 const REVOKED_FAMILY_MARKER_MS = 24 * 60 * 60 * 1000;
 const UPSTREAM_CAS_ATTEMPTS = 5;
+/** Deadline of the PING that decides whether a connection that missed a deadline is dead. */
+const PROBE_DEADLINE_MS = 1000;
+
+class DeadlineExceeded extends Error {}
+
+/** Rejects with DeadlineExceeded after `ms`; the late result, if any, is dropped. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no reply within ${ms} ms`)), ms);
+  });
+  work.catch(() => {}); // a late rejection after the deadline is not an unhandled rejection
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 /** Reconnect backoff: 50 ms doubling, capped at 500 ms, so service resumes well within 5 s. */
 const reconnectDelayMs = (retries: number): number => Math.min(50 * 2 ** retries, 500);
 
@@ -55,9 +72,11 @@ const reconnectDelayMs = (retries: number): number => Math.min(50 * 2 ** retries
  * scripts (EVALSHA, falling back to EVAL after a script-cache flush) for code consumption, refresh
  * rotation with family revocation, and every multi-key write, so nothing is half-written.
  *
- * Failure behaviour: every command has a deadline (`commandTimeoutMs` ≤ 250); commands are not
+ * Failure behaviour: every operation has a deadline (`commandTimeoutMs` ≤ 250); commands are not
  * queued while disconnected; any failure becomes StoreError 'unavailable' (fail closed). The client
- * reconnects on its own (backoff capped at 500 ms); `healthy()` is false until it is back.
+ * reconnects on its own (backoff capped at 500 ms), a connection that stops answering is replaced
+ * after a failed 1 s PING probe, and `healthy()` is false until Redis answers again.
+ * A command that missed its deadline may still run later in Redis: scripts run whole or not at all.
  *
  * @example
  * ```ts
@@ -88,42 +107,76 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
   const prefix = options.keyPrefix;
   const timeoutMs = options.commandTimeoutMs;
 
-  const client: RedisClient = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: timeoutMs },
-    socket: { connectTimeout: 1000, reconnectStrategy: reconnectDelayMs },
-  });
-  // Connection errors are reported through the commands that fail; the event must be handled
-  // or node would crash. The message carries host:port only, never the password.
-  client.on('error', () => {});
-  const connecting = client.connect().catch(() => undefined);
-  await Promise.race([connecting, new Promise((resolve) => setTimeout(resolve, options.initialConnectWaitMs ?? 2000).unref())]);
+  interface Connection {
+    client: RedisClient;
+    kv: Keyv<Envelope<unknown>>;
+    connecting: Promise<unknown>;
+  }
+  function openConnection(): Connection {
+    const client: RedisClient = createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 1000, reconnectStrategy: reconnectDelayMs },
+    });
+    // Connection errors are reported through the operations that fail; the event must be
+    // handled or node would crash. Its message carries host:port only, never the password.
+    client.on('error', () => {});
+    const connecting = client.connect().catch(() => undefined);
+    const kv = createKeyv(client as never, { throwOnErrors: true, throwOnConnectError: true }) as Keyv<Envelope<unknown>>;
+    kv.on('error', () => {});
+    return { client, kv, connecting };
+  }
+  let conn = openConnection();
+  let closed = false;
+  await Promise.race([conn.connecting, new Promise((resolve) => setTimeout(resolve, options.initialConnectWaitMs ?? 2000).unref())]);
+  const redis = (): RedisClient => conn.client;
+  const keyv = (): Keyv<Envelope<unknown>> => conn.kv;
 
-  const kv: Keyv<Envelope<unknown>> = createKeyv(client as never, { throwOnErrors: true, throwOnConnectError: true }) as Keyv<Envelope<unknown>>;
-  kv.on('error', () => {});
-
+  /**
+   * node-redis's own `timeout` command option stops counting once a command is written, so it
+   * cannot catch a Redis that accepted the bytes and never answers. The deadline is enforced
+   * here instead, per store operation; a missed deadline starts a probe, and when the probe
+   * gets no PONG either the connection is replaced (a half-open TCP connection never recovers).
+   */
+  let probing = false;
+  function probeConnection(): void {
+    if (probing || closed) return;
+    probing = true;
+    const probed = conn;
+    withDeadline(probed.client.ping(), Math.max(PROBE_DEADLINE_MS, timeoutMs))
+      .catch(() => {
+        if (conn !== probed || closed) return;
+        conn = openConnection();
+        probed.client.destroy();
+      })
+      .finally(() => {
+        probing = false;
+      });
+  }
   const key = (name: string): string => prefix + name;
 
   /** Runs one Redis interaction; any failure is StoreError 'unavailable' (fail closed). */
   async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await withDeadline(fn(), timeoutMs);
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      if (err instanceof DeadlineExceeded) {
+        probeConnection();
+        throw new StoreError('unavailable', `redis ${operation} failed: no reply within ${timeoutMs} ms`);
+      }
       const message = err instanceof Error ? err.message : String(err);
       if (message.includes('internal error:')) throw new Error(message);
-      const reason = err instanceof Error && err.constructor.name === 'TimeoutError' ? `no reply within ${timeoutMs} ms` : message;
-      throw new StoreError('unavailable', `redis ${operation} failed: ${reason}`);
+      throw new StoreError('unavailable', `redis ${operation} failed: ${message}`);
     }
   }
 
   async function runScript(script: lua.LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
     const options = { keys, arguments: args.map(String) };
     try {
-      return await client.evalSha(script.sha1, options);
+      return await redis().evalSha(script.sha1, options);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return client.eval(script.source, options);
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return redis().eval(script.source, options);
       throw err;
     }
   }
@@ -133,12 +186,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     return (raw as { value?: Envelope<T> }).value ?? null;
   }
   async function readPlain<T>(name: string): Promise<T | null> {
-    const env = (await kv.get(key(name))) as Envelope<T> | undefined;
+    const env = (await keyv().get(key(name))) as Envelope<T> | undefined;
     if (env === undefined || (env.e !== null && env.e <= now())) return null;
     return env.d;
   }
   async function serialize<T>(data: T, expiresAtMs: number | null): Promise<string> {
-    return String(await kv.serializeData({ value: { d: data, e: expiresAtMs }, expires: undefined }));
+    return String(await keyv().serializeData({ value: { d: data, e: expiresAtMs }, expires: undefined }));
   }
 
   function parseRefresh(fields: Array<string | null>): RefreshTokenRecord | null {
@@ -155,7 +208,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     return session;
   }
   async function readUpstream(tsid: string, provider: string): Promise<UpstreamTokens | null> {
-    const [sealed, sessionExpiresAtMs] = await client.hmGet(key(recordKey.upstream(tsid, provider)), ['sealed', 'sessionExpiresAtMs']);
+    const [sealed, sessionExpiresAtMs] = await redis().hmGet(key(recordKey.upstream(tsid, provider)), ['sealed', 'sessionExpiresAtMs']);
     if (!sealed || !sessionExpiresAtMs || Number(sessionExpiresAtMs) <= now()) return null;
     return openUpstreamRow(cipher, tsid, provider, sealed, Number(sessionExpiresAtMs));
   }
@@ -166,7 +219,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
       register: (client_) =>
         call('clients.register', async () => {
           const value = await serialize(client_, null);
-          if ((await client.set(key(recordKey.client(client_.clientId)), value, { condition: 'NX' })) === null) {
+          if ((await redis().set(key(recordKey.client(client_.clientId)), value, { condition: 'NX' })) === null) {
             throw new StoreError('already_exists', `client_id "${client_.clientId}" is already registered`);
           }
         }),
@@ -176,13 +229,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
       put: (state, pending, ttlMs) =>
         call('pending.put', async () => {
           const expiresAtMs = now() + ttlMs;
-          await kv.set(key(recordKey.pending(state)), { d: pending, e: expiresAtMs }, ttlUntil(expiresAtMs, now()));
+          await keyv().set(key(recordKey.pending(state)), { d: pending, e: expiresAtMs }, ttlUntil(expiresAtMs, now()));
         }),
       take: (state) =>
         call('pending.take', async () => {
-          const raw = await client.getDel(key(recordKey.pending(state)));
+          const raw = await redis().getDel(key(recordKey.pending(state)));
           if (raw === null) return null;
-          const env = envelopeOf<PendingAuthorization>(await kv.deserializeData(raw));
+          const env = envelopeOf<PendingAuthorization>(await keyv().deserializeData(raw));
           return env !== null && (env.e === null || env.e > now()) ? env.d : null;
         }),
     },
@@ -191,7 +244,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
       create: (codeHash, record) =>
         call('codes.create', async () => {
           const k = key(recordKey.authCode(codeHash));
-          await client.multi().del(k).hSet(k, { rec: JSON.stringify(record) }).pExpire(k, ttlUntil(record.expiresAtMs, now())).exec();
+          await redis().multi().del(k).hSet(k, { rec: JSON.stringify(record) }).pExpire(k, ttlUntil(record.expiresAtMs, now())).exec();
         }),
       consume: (codeHash) =>
         call('codes.consume', async () => {
@@ -215,7 +268,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         }),
       get: (hash) =>
         call('refreshTokens.get', async () => {
-          const record = parseRefresh(await client.hmGet(key(recordKey.refresh(hash)), ['rec', 'usedAtMs', 'revokedAtMs']));
+          const record = parseRefresh(await redis().hmGet(key(recordKey.refresh(hash)), ['rec', 'usedAtMs', 'revokedAtMs']));
           return record !== null && record.expiresAtMs > now() ? record : null;
         }),
       rotate: (oldHash, next, nowMs) =>
@@ -237,7 +290,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         }),
       listAccessTokens: (familyId) =>
         call('refreshTokens.listAccessTokens', async () => {
-          const entries = await client.zRangeByScoreWithScores(key(recordKey.familyAccess(familyId)), `(${now()}`, '+inf');
+          const entries = await redis().zRangeByScoreWithScores(key(recordKey.familyAccess(familyId)), `(${now()}`, '+inf');
           return entries.map(({ value, score }) => ({ jti: String(value), expMs: score }));
         }),
     },
@@ -245,11 +298,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     denyList: {
       deny: (jti, expMs) =>
         call('denyList.deny', async () => {
-          if (expMs > now()) await client.set(key(recordKey.deniedAccess(jti)), String(expMs), { expiration: { type: 'PX', value: ttlUntil(expMs, now()) } });
+          if (expMs > now()) await redis().set(key(recordKey.deniedAccess(jti)), String(expMs), { expiration: { type: 'PX', value: ttlUntil(expMs, now()) } });
         }),
       isDenied: (jti) =>
         call('denyList.isDenied', async () => {
-          const expMs = await client.get(key(recordKey.deniedAccess(jti)));
+          const expMs = await redis().get(key(recordKey.deniedAccess(jti)));
           return expMs !== null && Number(expMs) > now();
         }),
     },
@@ -263,7 +316,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
             [session.tsid, JSON.stringify(session), session.expiresAtMs, ttlUntil(session.expiresAtMs, now())],
           );
         }),
-      get: (tsid) => call('sessions.get', async () => parseSession(await client.hmGet(key(recordKey.session(tsid)), ['rec', 'expiresAtMs', 'revokedAtMs']))),
+      get: (tsid) => call('sessions.get', async () => parseSession(await redis().hmGet(key(recordKey.session(tsid)), ['rec', 'expiresAtMs', 'revokedAtMs']))),
       extend: (tsid, expiresAtMs) =>
         call('sessions.extend', async () => {
           await runScript(lua.EXTEND_SESSION, [key(recordKey.session(tsid))], [prefix, tsid, expiresAtMs, ttlUntil(expiresAtMs, now())]);
@@ -287,7 +340,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         await call('upstreamTokens.store', async () => {
           const rowKey = key(recordKey.upstream(tsid, provider));
           for (let attempt = 0; attempt < UPSTREAM_CAS_ATTEMPTS; attempt += 1) {
-            const [currentSealed, currentExpiry] = await client.hmGet(rowKey, ['sealed', 'sessionExpiresAtMs']);
+            const [currentSealed, currentExpiry] = await redis().hmGet(rowKey, ['sealed', 'sessionExpiresAtMs']);
             let previous: UpstreamTokens | null = null;
             if (currentSealed) {
               try {
@@ -316,7 +369,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
       getAll: (tsid) =>
         call('upstreamTokens.getAll', async () => {
           const result: Record<string, UpstreamTokens> = {};
-          for (const provider of await client.sMembers(key(recordKey.upstreamIndex(tsid)))) {
+          for (const provider of await redis().sMembers(key(recordKey.upstreamIndex(tsid)))) {
             const tokens = await readUpstream(tsid, provider);
             if (tokens !== null) result[provider] = tokens;
           }
@@ -332,7 +385,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         }),
       latestForUser: (userId, provider) =>
         call('upstreamTokens.latestForUser', async () => {
-          const tsid = await client.get(key(recordKey.userLatestUpstream(userId, provider)));
+          const tsid = await redis().get(key(recordKey.userLatestUpstream(userId, provider)));
           if (tsid === null) return null;
           const tokens = await readUpstream(tsid, provider);
           return tokens !== null && tokens.userId === userId ? tokens : null;
@@ -348,11 +401,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
             string | null,
           ];
           const [id, raw] = reply;
-          const env = raw === null ? null : envelopeOf<User>(await kv.deserializeData(raw));
+          const env = raw === null ? null : envelopeOf<User>(await keyv().deserializeData(raw));
           if (env !== null) return env.d;
           // Mapping without its user record (written by an older version): recreate the record.
           const repaired: User = { id, createdAtMs: now() };
-          await kv.set(key(recordKey.user(id)), { d: repaired, e: null });
+          await keyv().set(key(recordKey.user(id)), { d: repaired, e: null });
           return repaired;
         }),
     },
@@ -362,7 +415,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         call('leases.tryAcquire', async () => {
           const leaseKey = key(recordKey.lease(leaseName));
           const holder = randomBytes(16).toString('base64url');
-          const acquired = await client.set(leaseKey, holder, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
+          const acquired = await redis().set(leaseKey, holder, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
           if (acquired === null) return null;
           return () =>
             call('leases.release', async () => {
@@ -372,16 +425,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     },
 
     async healthy() {
-      if (!client.isReady) return false;
+      if (closed || !redis().isReady) return false;
       try {
-        return (await client.ping()) === 'PONG';
+        return (await call('ping', () => redis().ping())) === 'PONG';
       } catch {
         return false;
       }
     },
     async close() {
-      client.destroy();
-      await connecting;
+      if (closed) return;
+      closed = true;
+      conn.client.destroy();
+      await conn.connecting;
     },
   };
   return store;
