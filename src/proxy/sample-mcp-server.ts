@@ -50,7 +50,7 @@ async function whoIs(token: string, userinfoUrl: string | undefined): Promise<st
 }
 
 function buildServer(token: string | null, options: SampleMcpServerOptions): McpServer {
-  const server = new McpServer({ name: 'mcp-authserver-sample', version: '0.1.0' });
+  const server = new McpServer({ name: 'mcp-authserver-sample', version: '0.1.0' }, { capabilities: { logging: {} } });
   server.registerTool(
     'whoami',
     { description: 'Shows the user behind the bearer token this server received, and a redacted fingerprint of that token' },

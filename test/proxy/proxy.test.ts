@@ -1,0 +1,203 @@
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { JWK } from 'jose';
+import { FileCertSource, issueClientCert, writeBundle } from '../../src/pki/index.ts';
+import { ExchangeClient, createProxy, parseClientConfig, startProxy, startSampleMcpServer, tokenFingerprint } from '../../src/proxy/index.ts';
+import { ISSUER, OWNER, RESOURCE, TRUST_DOMAIN, UPSTREAM, startHarness, type Harness } from '../exchange/index.ts';
+
+// The proxy in front of the SDK sample MCP server, with the real exchange listener behind it.
+let h: Harness;
+let dir: string;
+let jwksServer: http.Server;
+let mcp: Awaited<ReturnType<typeof startSampleMcpServer>>;
+let proxy: Awaited<ReturnType<typeof startProxy>>;
+let exchanger: ExchangeClient;
+let source: FileCertSource;
+let base: string;
+let streamUpstream: http.Server;
+let streamClosed: Promise<void>;
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  dir = await mkdtemp(join(tmpdir(), 'proxy-'));
+  const jwks = {
+    keys: [h.keys.active, h.keys.rotated].map((k) => ({ ...(k.publicKey.export({ format: 'jwk' }) as JWK), kid: k.kid, alg: 'ES256', use: 'sig' })),
+  };
+  jwksServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+  const jwksPort = await listen(jwksServer);
+  mcp = await startSampleMcpServer();
+  const cert = await issueClientCert(h.ca, { commonName: 'proxy', spiffeIds: [`spiffe://${TRUST_DOMAIN}/ns/${OWNER.namespace}/mcpserver/${OWNER.name}`] });
+  const files = await writeBundle(join(dir, 'mtls'), { ...cert, caPem: h.ca.certPem });
+  source = new FileCertSource(files);
+  await source.start();
+  exchanger = new ExchangeClient({
+    config: parseClientConfig(
+      JSON.stringify({ url: h.url, client_cert_path: files.certFile, client_key_path: files.keyFile, ca_bundle_path: files.caFile, upstream_idp: UPSTREAM }),
+    ),
+    source,
+  });
+  proxy = await startProxy(
+    createProxy({
+      resourceUrl: RESOURCE,
+      issuer: ISSUER,
+      jwksUrl: `http://127.0.0.1:${jwksPort}/jwks`,
+      upstreamUrl: mcp.url,
+      exchanger,
+      scopes: ['openid'],
+    }),
+    { host: '127.0.0.1', port: 0 },
+  );
+  base = `http://127.0.0.1:${proxy.address().port}`;
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await exchanger?.close();
+  source?.stop();
+  await mcp?.close();
+  jwksServer?.close();
+  streamUpstream?.closeAllConnections();
+  streamUpstream?.close();
+  await h?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('proxy: RFC 9728 metadata and challenges', () => {
+  it('serves protected-resource metadata at the bare and path-suffixed well-known URLs', async () => {
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+      const res = await request(`${base}${path}`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toEqual({
+        resource: RESOURCE,
+        authorization_servers: [ISSUER],
+        bearer_methods_supported: ['header'],
+        jwks_uri: expect.stringContaining('/jwks'),
+        scopes_supported: ['openid'],
+      });
+    }
+  });
+
+  it('401 without a token, with an absolute resource_metadata URL', async () => {
+    const res = await request(`${base}/mcp`, { method: 'POST', body: '{}' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer resource_metadata="https://tools.example.test/.well-known/oauth-protected-resource/mcp"');
+    await res.body.dump();
+  });
+
+  it.each<[string, (h: Harness, s: Awaited<ReturnType<Harness['seedSession']>>) => Promise<string>]>([
+    ['garbage', async () => 'not-a-jwt'],
+    ['wrong audience', async (h, s) => h.mint(s.session, { aud: ['https://other.example.test/mcp'] })],
+    ['expired', async (h, s) => h.mint(s.session, { exp: Math.floor(Date.now() / 1000) - 120 })],
+    ['wrong issuer', async (h, s) => h.mint(s.session, { iss: 'https://evil.example.test' })],
+    ['typ JWT', async (h, s) => h.mint(s.session, {}, { header: { typ: 'JWT' } })],
+    ['no tsid', async (h, s) => h.mint(s.session, { tsid: undefined })],
+  ])('401 invalid_token for a %s JWT, and nothing reaches the MCP server', async (_label, make) => {
+    const s = await h.seedSession();
+    const before = mcp.tokensSeen.length;
+    const res = await request(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await make(h, s)}` }, body: '{}' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", .*resource_metadata="https:\/\/tools\.example\.test\/\.well-known\/oauth-protected-resource\/mcp"$/);
+    await res.body.dump();
+    expect(mcp.tokensSeen.length).toBe(before);
+  });
+});
+
+describe('proxy: exchange and forwarding', () => {
+  async function connect(jwt: string) {
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${jwt}` } } });
+    await client.connect(transport);
+    return client;
+  }
+
+  it('forwards MCP calls with the upstream access token (not the client JWT)', async () => {
+    const s = await h.seedSession();
+    const jwt = await h.mint(s.session);
+    const client = await connect(jwt);
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(result.structuredContent).toMatchObject({ upstream_token_fingerprint: tokenFingerprint(s.upstream.accessToken) });
+    expect(mcp.tokensSeen).not.toContain(tokenFingerprint(jwt));
+    await client.close();
+  });
+
+  it('streams SSE notifications from a tool call through the proxy', async () => {
+    const s = await h.seedSession();
+    const client = await connect(await h.mint(s.session));
+    const messages: unknown[] = [];
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      messages.push(n.params.data);
+    });
+    const result = await client.callTool({ name: 'count', arguments: { n: 5 } });
+    expect(result.content).toEqual([{ type: 'text', text: 'counted to 5' }]);
+    expect(messages).toEqual(['step 1', 'step 2', 'step 3', 'step 4', 'step 5']);
+    await client.close();
+  });
+
+  it('maps a revoked session to 401 invalid_token and an owner mismatch to 403', async () => {
+    const revoked = await h.seedSession();
+    await h.store.sessions.markRevoked(revoked.tsid, Date.now());
+    const r1 = await request(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await h.mint(revoked.session)}` }, body: '{}' });
+    expect(r1.statusCode).toBe(401);
+    expect(r1.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    await r1.body.dump();
+
+    const foreign = await h.seedSession({ owner: { namespace: 'other', name: 'github' } });
+    const r2 = await request(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await h.mint(foreign.session)}` }, body: '{}' });
+    expect(r2.statusCode).toBe(403);
+    expect(await r2.body.json()).toMatchObject({ error: 'access_denied' });
+  });
+
+  it('propagates a client abort to the MCP server (streaming response)', async () => {
+    let resolveClosed: () => void = () => undefined;
+    streamClosed = new Promise((resolve) => (resolveClosed = resolve));
+    streamUpstream = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      req.socket.once('close', resolveClosed);
+    });
+    const port = await listen(streamUpstream);
+    const p = await startProxy(createProxy({ resourceUrl: RESOURCE, issuer: ISSUER, jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`, upstreamUrl: `http://127.0.0.1:${port}`, exchanger }), { host: '127.0.0.1', port: 0 });
+    try {
+      const s = await h.seedSession();
+      const abort = new AbortController();
+      const res = await request(`http://127.0.0.1:${p.address().port}/events`, { headers: { authorization: `Bearer ${await h.mint(s.session)}` }, signal: abort.signal });
+      expect(res.statusCode).toBe(200);
+      const reader = res.body[Symbol.asyncIterator]();
+      const first = await reader.next();
+      expect(String(first.value)).toContain('data: first');
+      abort.abort();
+      await streamClosed; // resolves only if the upstream connection is torn down
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('503 when the auth server is unreachable', async () => {
+    const down = new ExchangeClient({
+      config: parseClientConfig(JSON.stringify({ url: 'https://localhost:1', client_cert_path: join(dir, 'mtls/tls.crt'), client_key_path: join(dir, 'mtls/tls.key'), ca_bundle_path: join(dir, 'mtls/ca.crt') })),
+      source,
+    });
+    const p = await startProxy(createProxy({ resourceUrl: RESOURCE, issuer: ISSUER, jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`, upstreamUrl: mcp.url, exchanger: down }), { host: '127.0.0.1', port: 0 });
+    try {
+      const s = await h.seedSession();
+      const res = await request(`http://127.0.0.1:${p.address().port}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await h.mint(s.session)}` }, body: '{}' });
+      expect(res.statusCode).toBe(503);
+      await res.body.dump();
+    } finally {
+      await p.close();
+      await down.close();
+    }
+  });
+});
