@@ -4,7 +4,7 @@
  * domains match) are controller conditions, not admission errors.
  */
 import type { FieldError } from '../field-error.ts';
-import { EXTERNAL_AUTH_BLOCKS } from '../schema/mcpexternalauthconfig.ts';
+import { EXTERNAL_AUTH_BLOCKS, EXTERNAL_AUTH_TYPES } from '../schema/mcpexternalauthconfig.ts';
 import { has, rec, str } from './lib.ts';
 
 /**
@@ -19,8 +19,10 @@ export function mcpExternalAuthConfigRules(obj: unknown): FieldError[] {
   const spec = rec(rec(obj)?.spec);
   if (!spec) return errors;
   const type = str(spec.type);
-  // Same pattern as ToolHive: the block named like the type, and no other block.
-  for (const block of EXTERNAL_AUTH_BLOCKS) {
+  // Same pattern as ToolHive: the block named like the type, and no other block. An unknown type
+  // is the schema's `enum` error alone (as the API server skips CEL after such an error).
+  const knownType = (EXTERNAL_AUTH_TYPES as readonly string[]).includes(type ?? '');
+  for (const block of knownType ? EXTERNAL_AUTH_BLOCKS : []) {
     const rule = block === 'authServer' ? 'authServer-iff-type-authServer' : 'block-matches-type';
     if (type === block && !has(spec, block)) {
       errors.push({ path: `spec.${block}`, rule, message: `is required when type is ${block}` });
