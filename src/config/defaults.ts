@@ -24,7 +24,8 @@ export const DEFAULTS = {
   /** Hot reload of the resource map ConfigMap (kubelet updates it in place). */
   resource_map_poll_interval: '5s',
   storage_type: 'memory',
-  redis_key_prefix: 'thv:auth:',
+  /** Must carry a {hash tag} (Redis Cluster slot); the reconciler renders thv:auth:{<ns>:<name>}:. */
+  redis_key_prefix: 'thv:auth:{default}:',
   /** Store contract: ≤ 250 ms so requests fail closed quickly when Redis hangs. */
   redis_command_timeout: '250ms',
   /** Spec §2.7: token bucket 1 req/s, burst 5. */

@@ -109,7 +109,7 @@ export const CONFIG_SCHEMA = {
             password_file: nonEmpty,
             tls: { type: 'boolean' },
             ca_file: nonEmpty,
-            key_prefix: nonEmpty,
+            key_prefix: { type: 'string', pattern: '^[^{}]*\\{[^{}]+\\}[^{}]*:$' },
             command_timeout: duration,
           },
         },

@@ -83,6 +83,8 @@ export function testConfig(issuer: string, idps: TestUpstreamIdp[], overrides: P
 
 export interface Stack {
   issuer: string;
+  /** Where this instance listens (equals issuer unless it is a second replica). */
+  origin: string;
   idp: TestUpstreamIdp;
   auth: AuthServer;
   store: AuthStore;
@@ -97,19 +99,23 @@ export async function startStack(
     config?: Partial<AuthServerConfig> & { signingPem?: string };
     serverOptions?: CreateAuthServerOptions;
     listener?: Awaited<ReturnType<typeof listenLoopback>>;
+    /** Issuer when it is not this listener (a second replica behind the same public URL). */
+    issuer?: string;
   } = {},
 ): Promise<Stack> {
   const listener = options.listener ?? (await listenLoopback());
   const ownIdp = !options.idp;
-  const idp = options.idp ?? (await startUpstreamIdp({ redirectUris: [`${listener.origin}/oauth/callback`] }));
+  const issuer = options.issuer ?? listener.origin;
+  const idp = options.idp ?? (await startUpstreamIdp({ redirectUris: [`${issuer}/oauth/callback`] }));
   const store = options.store ?? createMemoryStore({ encryptionKeys: testEncryptionKeys(), sweepIntervalMs: 0 });
-  const config = testConfig(listener.origin, [idp], options.config);
+  const config = testConfig(issuer, [idp], options.config);
   const auth = await createAuthServer(config, store, { logger: createLogger({ level: 'silent' }), discoveryRetryMs: 200, ...options.serverOptions });
   listener.server.on('request', auth.publicApp);
   // Wait for upstream discovery so tests start from a ready server.
   await auth.upstreams.default().discover().catch(() => undefined);
   return {
-    issuer: listener.origin,
+    issuer,
+    origin: listener.origin,
     idp,
     auth,
     store,
