@@ -137,7 +137,7 @@ export class WorkQueue {
 
   /** Resolves once nothing is queued or running (delayed retries do not count). */
   async idle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#running.size === 0) return;
+    if (this.#running.size === 0 && (this.#queue.length === 0 || !this.#started)) return;
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -166,7 +166,7 @@ export class WorkQueue {
       this.#running.add(key);
       void this.#run(key);
     }
-    if (this.#queue.length === 0 && this.#running.size === 0) {
+    if (this.#running.size === 0 && (this.#queue.length === 0 || !this.#started)) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const w of waiters) w();
