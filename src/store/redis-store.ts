@@ -31,6 +31,8 @@ export interface RedisStoreOptions {
    */
   commandTimeoutMs: number;
   encryptionKeys: EncryptionKeys;
+  /** CA bundle (PEM) that signs the Redis server certificate, for `rediss://` with a private CA. */
+  caPem?: string;
   /** Clock in epoch milliseconds (tests inject one). Default `Date.now`. */
   now?: () => number;
   /** How long `createRedisStore` waits for the first connection before returning an (unhealthy) store. Default 2000. */
@@ -102,6 +104,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
   if (parsedUrl.protocol !== 'redis:' && parsedUrl.protocol !== 'rediss:') {
     throw new TypeError(`url: scheme must be redis: or rediss:, got ${parsedUrl.protocol}`);
   }
+  if (options.caPem !== undefined && parsedUrl.protocol !== 'rediss:') {
+    throw new TypeError('caPem: only allowed with a rediss:// url (TLS)');
+  }
   const cipher = createTokenCipher(options.encryptionKeys);
   const now = options.now ?? Date.now;
   const prefix = options.keyPrefix;
@@ -116,7 +121,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     const client: RedisClient = createClient({
       url: options.url,
       disableOfflineQueue: true,
-      socket: { connectTimeout: 1000, reconnectStrategy: reconnectDelayMs },
+      socket: {
+        connectTimeout: 1000,
+        reconnectStrategy: reconnectDelayMs,
+        ...(parsedUrl.protocol === 'rediss:' ? { tls: true as const, ...(options.caPem !== undefined ? { ca: options.caPem } : {}) } : {}),
+      },
     });
     // Connection errors are reported through the operations that fail; the event must be
     // handled or node would crash. Its message carries host:port only, never the password.

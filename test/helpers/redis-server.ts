@@ -11,12 +11,14 @@
  *    but nothing answers, the realistic "hung Redis" fault that only a command timeout catches.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 export interface RedisServerHandle {
+  /** `redis://127.0.0.1:<port>`, or `rediss://localhost:<port>` with TLS. */
   url: string;
   port: number;
   stop(options?: { keepData?: boolean }): Promise<void>;
@@ -27,9 +29,23 @@ export interface RedisServerHandle {
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
-export async function startRedisServer(): Promise<RedisServerHandle> {
+export interface RedisServerOptions {
+  /** Serve TLS only (no plain port), with this server certificate; clients are not asked for one. */
+  tls?: { certPem: string; keyPem: string; caPem: string };
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    writeFileSync(path.join(dir, 'tls.crt'), options.tls.certPem);
+    writeFileSync(path.join(dir, 'tls.key'), options.tls.keyPem, { mode: 0o600 });
+    writeFileSync(path.join(dir, 'ca.crt'), options.tls.caPem);
+    tlsArgs.push('--tls-cert-file', path.join(dir, 'tls.crt'), '--tls-key-file', path.join(dir, 'tls.key'), '--tls-ca-cert-file', path.join(dir, 'ca.crt'), '--tls-auth-clients', 'no');
+  }
+  const ports = options.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)];
+  const connectOptions = options.tls ? { ca: options.tls.caPem, servername: 'localhost' } : undefined;
   let child: ChildProcess | undefined;
   let stderr = '';
 
@@ -41,7 +57,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
 
   async function launch(): Promise<void> {
     stderr = '';
-    const proc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb', '--protected-mode', 'yes'], {
+    const proc = spawn(REDIS_SERVER, [...ports, ...tlsArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb', '--protected-mode', 'yes'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     proc.stderr?.on('data', (chunk: Buffer) => {
@@ -51,7 +67,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     const exited = new Promise<never>((_, reject) => {
       proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before answering PING: ${stderr.trim()}`)));
     });
-    await Promise.race([waitForPong(port), exited]);
+    await Promise.race([waitForPong(port, connectOptions), exited]);
   }
 
   async function shutdown(keepData: boolean): Promise<void> {
@@ -60,7 +76,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     proc.kill('SIGCONT'); // in case it was hung
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     try {
-      await sendCommand(port, keepData ? 'SHUTDOWN SAVE' : 'SHUTDOWN NOSAVE');
+      await sendCommand(port, keepData ? 'SHUTDOWN SAVE' : 'SHUTDOWN NOSAVE', connectOptions);
     } catch {
       proc.kill('SIGKILL');
     }
@@ -70,7 +86,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
 
   await launch();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`,
     port,
     async stop(options = {}) {
       await shutdown(options.keepData ?? true);
@@ -100,12 +116,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends one inline command and resolves with the first reply line (connection closed after). */
-function sendCommand(port: number, command: string): Promise<string> {
+function sendCommand(port: number, command: string, tlsOptions?: tls.ConnectionOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = tlsOptions ? tls.connect({ ...tlsOptions, port, host: '127.0.0.1' }) : net.connect(port, '127.0.0.1');
     let reply = '';
     socket.setTimeout(2000, () => socket.destroy(new Error(`no reply to ${command}`)));
-    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
       if (reply.includes('\r\n')) {
@@ -119,11 +135,11 @@ function sendCommand(port: number, command: string): Promise<string> {
   });
 }
 
-async function waitForPong(port: number): Promise<void> {
+async function waitForPong(port: number, tlsOptions?: tls.ConnectionOptions): Promise<void> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 250; attempt += 1) {
     try {
-      if ((await sendCommand(port, 'PING')) === '+PONG') return;
+      if ((await sendCommand(port, 'PING', tlsOptions)) === '+PONG') return;
     } catch (err) {
       lastError = err;
     }
