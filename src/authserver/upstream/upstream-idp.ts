@@ -158,11 +158,14 @@ function expiresAt(expiresIn: number | undefined, now: (() => number) | undefine
  * problems.
  */
 function isIdTokenProblem(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err instanceof oidc.ResponseBodyError || err instanceof oidc.WWWAuthenticateChallengeError) return false;
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err instanceof TypeError) return false;
-  const code = (err as { code?: string }).code ?? '';
-  return !['OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_HTTP_REQUEST_FORBIDDEN'].includes(code);
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof oidc.ResponseBodyError || e instanceof oidc.WWWAuthenticateChallengeError) return false;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError' || e instanceof TypeError) return false;
+    const code = (e as { code?: string }).code ?? '';
+    if (['OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_HTTP_REQUEST_FORBIDDEN'].includes(code)) return false;
+    if (/^E[A-Z]+$/.test(code) || code.startsWith('UND_ERR')) return false;
+  }
+  return err instanceof Error;
 }
 
 function describe(err: unknown): string {
