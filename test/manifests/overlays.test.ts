@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { V1Deployment, V1NetworkPolicy, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/api/v1alpha1/index.ts';
+import { DEFAULT_SETTINGS, desired } from '../../src/controller/index.ts';
 import { all, CONFIG_DIR, KUBECTL, one, render, type K8sObject } from './lib/kustomize.ts';
 
 type Certificate = K8sObject & { spec: { issuerRef: { group?: string; kind?: string; name: string } } };
@@ -126,6 +127,25 @@ describe.skipIf(!KUBECTL)('config/overlays/ha', () => {
         ports: [{ port: 6379, protocol: 'TCP' }],
       },
     ]);
+  });
+
+  it("admits the auth-server pods the controller will actually create (its desired Deployment's labels)", async () => {
+    const objects = await render('config/overlays/ha');
+    // As the controller sees it: stored by the API server, so with a uid (for ownerReferences).
+    const server = { ...one<AuthServer>(objects, 'MCPAuthServer') };
+    server.metadata = { ...server.metadata, uid: '00000000-0000-4000-8000-000000000001' } as AuthServer['metadata'];
+    const deployment = desired.authServerDeployment(server as unknown as Parameters<typeof desired.authServerDeployment>[0], DEFAULT_SETTINGS, {
+      configHash: 'h',
+      clientCa: { name: `${server.metadata.name}-ca-bundle`, key: 'ca.crt' },
+      encryptionKey: { name: `${server.metadata.name}-encryption-key`, key: 'key' },
+    }) as unknown as V1Deployment;
+    // Raw manifest JSON: the field is `from` (client-node's TypeScript type calls it `_from`).
+    const ingress = one<V1NetworkPolicy>(objects, 'NetworkPolicy').spec?.ingress as { from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }[];
+    const from = ingress[0]?.from?.[0]?.podSelector?.matchLabels;
+    expect(matches(from, deployment.spec?.template.metadata?.labels)).toBe(true);
+    // And the controller's own NetworkPolicy restricts ingress only, so the pods can reach Redis.
+    const policy = desired.authServerNetworkPolicy(server as unknown as Parameters<typeof desired.authServerNetworkPolicy>[0]) as unknown as V1NetworkPolicy;
+    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
   });
 
   it('is a workload overlay: no operator objects in it', async () => {
