@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { Ajv } from 'ajv';
+import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { buildCrds } from './crd.ts';
 import { renderCrdFiles } from './render-crds.ts';
 import { celRuleId } from './schema/common.ts';
@@ -35,6 +36,13 @@ describe('generated CRDs', () => {
     const onDisk = readdirSync(crdsDir).filter((f) => f.endsWith('.yaml')).sort();
     expect(onDisk).toEqual(Object.keys(expected).sort());
     for (const [name, text] of Object.entries(expected)) expect(readFileSync(`${crdsDir}${name}`, 'utf8'), name).toBe(text);
+  });
+
+  it('validates against the upstream apiextensions.k8s.io/v1 CustomResourceDefinition schema (kubernetes-models)', () => {
+    for (const crd of buildCrds()) expect(() => new CustomResourceDefinition(crd as never).validate(), crd.metadata.name).not.toThrow();
+    const broken = structuredClone(buildCrds()[0]) as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { type: unknown } } }> } };
+    broken.spec.versions[0]!.schema.openAPIV3Schema.type = 42;
+    expect(() => new CustomResourceDefinition(broken as never).validate()).toThrow(/must be string/);
   });
 
   it('is deterministic', () => {
@@ -87,6 +95,16 @@ describe('generated CRDs', () => {
         expect(Object.keys(node).filter((k) => k !== 'type'), path).toEqual([]);
         expect(['integer', 'string'], path).toContain(node.type);
       }
+    });
+
+    it('describes every field for kubectl explain (metadata excepted)', () => {
+      const undocumented: string[] = [];
+      for (const { node, path } of all) {
+        for (const [key, prop] of Object.entries((node.properties ?? {}) as Record<string, Node>)) {
+          if (!(path === '' && key === 'metadata') && typeof prop.description !== 'string') undocumented.push(`${path}.${key}`);
+        }
+      }
+      expect(undocumented).toEqual([]);
     });
 
     it('restricts metadata to type object', () => {

@@ -101,12 +101,15 @@ export type SecretKeyRef = Static<typeof SecretKeyRefSchema>;
 
 export const CABundleSourceSchema = Closed(
   {
-    configMapRef: Closed({
-      name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the ConfigMap.' }),
-      key: Type.Optional(
-        Type.String({ minLength: 1, maxLength: 253, pattern: DATA_KEY_PATTERN, default: 'ca.crt', description: 'Key holding the PEM bundle.' }),
-      ),
-    }),
+    configMapRef: Closed(
+      {
+        name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the ConfigMap.' }),
+        key: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 253, pattern: DATA_KEY_PATTERN, default: 'ca.crt', description: 'Key holding the PEM bundle.' }),
+        ),
+      },
+      { description: 'ConfigMap in the same namespace holding the PEM bundle.' },
+    ),
   },
   { description: 'PEM CA bundle taken from a ConfigMap in the same namespace.' },
 );
@@ -121,7 +124,7 @@ export const CertManagerIssuerReferenceSchema = Closed(
         description: 'An Issuer must live in the namespace where the Certificate is created.',
       }),
     ),
-    group: Type.Optional(Type.String({ minLength: 1, maxLength: 253, default: 'cert-manager.io' })),
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 253, default: 'cert-manager.io', description: 'API group of the issuer.' })),
   },
   { description: 'A cert-manager Issuer or ClusterIssuer.' },
 );
@@ -130,14 +133,20 @@ export type CertManagerIssuerReference = Static<typeof CertManagerIssuerReferenc
 /** metav1.Condition, with the validations of the upstream type. */
 export const ConditionSchema = Closed({
   type: Type.String({
+    description: 'Type of condition in CamelCase.',
     maxLength: 316,
     pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
   }),
-  status: StringEnum(['True', 'False', 'Unknown'] as const),
-  observedGeneration: Type.Optional(Int64({ minimum: 0 })),
-  lastTransitionTime: Type.String({ format: 'date-time' }),
-  reason: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
-  message: Type.String({ maxLength: 32768 }),
+  status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'Status of the condition.' }),
+  observedGeneration: Type.Optional(Int64({ minimum: 0, description: 'metadata.generation the condition was set for.' })),
+  lastTransitionTime: Type.String({ format: 'date-time', description: 'Last time the status changed.' }),
+  reason: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    description: 'Machine-readable reason in CamelCase.',
+  }),
+  message: Type.String({ maxLength: 32768, description: 'Human-readable details.' }),
 });
 export type Condition = Static<typeof ConditionSchema>;
 
@@ -157,8 +166,12 @@ export const QuantitySchema = Type.Unsafe<string | number>({
 /** Faithful subset of core/v1 ResourceRequirements (limits and requests; `claims` is not used here). */
 export const ResourceRequirementsSchema = Closed(
   {
-    limits: Type.Optional(Type.Unsafe<Record<string, string | number>>({ type: 'object', additionalProperties: QuantitySchema })),
-    requests: Type.Optional(Type.Unsafe<Record<string, string | number>>({ type: 'object', additionalProperties: QuantitySchema })),
+    limits: Type.Optional(
+      Type.Unsafe<Record<string, string | number>>({ type: 'object', additionalProperties: QuantitySchema, description: 'Maximum resources.' }),
+    ),
+    requests: Type.Optional(
+      Type.Unsafe<Record<string, string | number>>({ type: 'object', additionalProperties: QuantitySchema, description: 'Minimum resources.' }),
+    ),
   },
   { description: 'Container resources (core/v1 ResourceRequirements: limits and requests).' },
 );

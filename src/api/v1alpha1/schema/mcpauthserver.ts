@@ -57,7 +57,7 @@ const OidcUpstreamSchema = Closed(
       maxLength: 2048,
       description: 'Issuer URL of the upstream IdP; discovery at <issuer>/.well-known/openid-configuration.',
     }),
-    clientId: Type.String({ minLength: 1, maxLength: 1024 }),
+    clientId: Type.String({ minLength: 1, maxLength: 1024, description: 'OAuth client id registered at the upstream IdP.' }),
     clientSecretRef: SecretKeyRefSchema,
     scopes: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
@@ -68,6 +68,7 @@ const OidcUpstreamSchema = Closed(
     ),
   },
   {
+    description: 'OpenID Connect settings; required when type is oidc.',
     'x-kubernetes-validations': [
       cel('scopes-include-openid', "!has(self.scopes) || 'openid' in self.scopes", 'scopes must contain openid', '.scopes'),
     ],
@@ -100,42 +101,45 @@ const SigningKeySchema = Closed({
 });
 
 const AllowedServerSchema = Closed({
-  namespace: Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_LABEL_PATTERN }),
-  name: Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_SUBDOMAIN_PATTERN }),
+  namespace: Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_LABEL_PATTERN, description: 'Namespace of the MCPServer.' }),
+  name: Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_SUBDOMAIN_PATTERN, description: 'Name of the MCPServer.' }),
 });
 
-const AllowedSubjectsSchema = Closed({
-  trustDomain: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: TRUST_DOMAIN_PATTERN,
-      description: 'SPIFFE trust domain (no scheme). Defaults to toolhive.local in auto CA mode; required with issuerRef.',
-    }),
-  ),
-  allowedNamespaces: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_LABEL_PATTERN }), {
-      maxItems: 256,
-      'x-kubernetes-list-type': 'set',
-      description: 'Namespaces whose MCPServers may call the internal endpoint; empty = all.',
-    }),
-  ),
-  allowedNames: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_SUBDOMAIN_PATTERN }), {
-      maxItems: 256,
-      'x-kubernetes-list-type': 'set',
-      description: 'MCPServer names allowed; empty = all.',
-    }),
-  ),
-  allowedServers: Type.Optional(
-    Type.Array(AllowedServerSchema, {
-      maxItems: 1024,
-      'x-kubernetes-list-type': 'map',
-      'x-kubernetes-list-map-keys': ['namespace', 'name'],
-      description: 'Exact namespace/name pairs allowed.',
-    }),
-  ),
-});
+const AllowedSubjectsSchema = Closed(
+  {
+    trustDomain: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: TRUST_DOMAIN_PATTERN,
+        description: 'SPIFFE trust domain (no scheme). Defaults to toolhive.local in auto CA mode; required with issuerRef.',
+      }),
+    ),
+    allowedNamespaces: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_LABEL_PATTERN }), {
+        maxItems: 256,
+        'x-kubernetes-list-type': 'set',
+        description: 'Namespaces whose MCPServers may call the internal endpoint; empty = all.',
+      }),
+    ),
+    allowedNames: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_SUBDOMAIN_PATTERN }), {
+        maxItems: 256,
+        'x-kubernetes-list-type': 'set',
+        description: 'MCPServer names allowed; empty = all.',
+      }),
+    ),
+    allowedServers: Type.Optional(
+      Type.Array(AllowedServerSchema, {
+        maxItems: 1024,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['namespace', 'name'],
+        description: 'Exact namespace/name pairs allowed.',
+      }),
+    ),
+  },
+  { description: 'SPIFFE identities (spiffe://<trustDomain>/ns/<ns>/mcpserver/<name>) allowed to call the internal endpoint.' },
+);
 
 const TlsSchema = Closed(
   {
@@ -178,6 +182,7 @@ const TlsSchema = Closed(
   },
   {
     default: {},
+    description: 'Certificates: the server certificate and the client certificates accepted on the internal listener.',
     'x-kubernetes-validations': [
       cel(
         'issuerRef-requires-caBundle',
@@ -211,13 +216,17 @@ const RedisSchema = Closed(
       }),
     ),
     sentinel: Type.Optional(
-      Closed({
-        masterName: Type.String({ minLength: 1, maxLength: 256 }),
-        addresses: Type.Array(Type.String({ maxLength: 512, pattern: HOST_PORT_PATTERN }), {
-          minItems: 1,
-          maxItems: 16,
-        }),
-      }),
+      Closed(
+        {
+          masterName: Type.String({ minLength: 1, maxLength: 256, description: 'Name of the Sentinel master set.' }),
+          addresses: Type.Array(Type.String({ maxLength: 512, pattern: HOST_PORT_PATTERN }), {
+            minItems: 1,
+            maxItems: 16,
+            description: 'host:port of each Sentinel.',
+          }),
+        },
+        { description: 'Redis Sentinel; exclusive with address.' },
+      ),
     ),
     usernameSecretRef: Type.Optional(SecretKeyRefSchema),
     passwordSecretRef: Type.Optional(SecretKeyRefSchema),
@@ -225,6 +234,7 @@ const RedisSchema = Closed(
     caBundle: Type.Optional(CABundleSourceSchema),
   },
   {
+    description: 'Redis connection; required when storage.type is redis.',
     'x-kubernetes-validations': [
       cel('redis-address-or-sentinel', 'has(self.address) != has(self.sentinel)', 'exactly one of address and sentinel must be set'),
       cel('redis-caBundle-needs-tls', '!has(self.caBundle) || (has(self.tls) && self.tls)', 'caBundle needs tls: true', '.caBundle'),
@@ -242,6 +252,7 @@ const StorageSchema = Closed(
   },
   {
     default: {},
+    description: 'Where sessions and upstream tokens are kept.',
     'x-kubernetes-validations': [
       cel(
         'redis-iff-type-redis',
@@ -267,7 +278,7 @@ export const MCPAuthServerSpecSchema = Closed(
       Closed(
         {
           type: Type.Optional(
-            StringEnum(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, { default: 'ClusterIP' }),
+            StringEnum(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, { default: 'ClusterIP', description: 'Type of the public Service.' }),
           ),
           annotations: Type.Optional(StringMap('Annotations of the public Service.')),
         },
@@ -300,15 +311,21 @@ export const MCPAuthServerSpecSchema = Closed(
           refreshToken: lifespan('refreshToken', 'Refresh token lifetime.'),
           authCode: lifespan('authCode', 'Authorization code lifetime.'),
         },
-        { default: {} },
+        { default: {}, description: 'Token lifetimes (Go durations).' },
       ),
     ),
     tls: Type.Optional(TlsSchema),
     storage: Type.Optional(StorageSchema),
-    networkPolicy: Type.Optional(Closed({ enabled: Type.Optional(Type.Boolean({ default: true })) }, { default: {} })),
+    networkPolicy: Type.Optional(
+      Closed(
+        { enabled: Type.Optional(Type.Boolean({ default: true, description: 'Create the NetworkPolicy.' })) },
+        { default: {}, description: 'NetworkPolicy limiting the internal port to MCPServer pods of the allowed namespaces.' },
+      ),
+    ),
     resources: Type.Optional(ResourceRequirementsSchema),
   },
   {
+    description: 'Desired state of the auth server.',
     'x-kubernetes-validations': [
       cel(
         'port-differs-from-internalPort',
@@ -327,27 +344,30 @@ export const MCPAuthServerSpecSchema = Closed(
 );
 export type MCPAuthServerSpec = Static<typeof MCPAuthServerSpecSchema>;
 
-export const MCPAuthServerStatusSchema = Closed({
-  observedGeneration: Type.Optional(Int64({ minimum: 0 })),
-  phase: Type.Optional(StringEnum(['Pending', 'Ready', 'Failed', 'Terminating'] as const)),
-  message: Type.Optional(Type.String()),
-  conditions: Type.Optional(ConditionsSchema),
-  issuer: Type.Optional(Type.String()),
-  internalUrl: Type.Optional(Type.String()),
-  publicServiceName: Type.Optional(Type.String()),
-  internalServiceName: Type.Optional(Type.String()),
-  caBundleConfigMap: Type.Optional(Type.String()),
-  clusterIssuer: Type.Optional(Type.String()),
-  signingKeyIds: Type.Optional(Type.Array(Type.String(), { description: 'kids on JWKS, active first.' })),
-  registeredResources: Type.Optional(Int32({ minimum: 0 })),
-  configHash: Type.Optional(Type.String()),
-});
+export const MCPAuthServerStatusSchema = Closed(
+  {
+    observedGeneration: Type.Optional(Int64({ minimum: 0, description: 'Last metadata.generation fully reconciled.' })),
+    phase: Type.Optional(StringEnum(['Pending', 'Ready', 'Failed', 'Terminating'] as const, { description: 'Summary of the conditions.' })),
+    message: Type.Optional(Type.String({ description: 'Human summary.' })),
+    conditions: Type.Optional(ConditionsSchema),
+    issuer: Type.Optional(Type.String({ description: 'Effective issuer.' })),
+    internalUrl: Type.Optional(Type.String({ description: 'URL of the internal token-exchange Service.' })),
+    publicServiceName: Type.Optional(Type.String({ description: 'Name of the public Service.' })),
+    internalServiceName: Type.Optional(Type.String({ description: 'Name of the internal Service.' })),
+    caBundleConfigMap: Type.Optional(Type.String({ description: 'ConfigMap holding the CA bundle in auto CA mode.' })),
+    clusterIssuer: Type.Optional(Type.String({ description: 'ClusterIssuer used for client certificates in auto CA mode.' })),
+    signingKeyIds: Type.Optional(Type.Array(Type.String(), { description: 'kids on JWKS, active first.' })),
+    registeredResources: Type.Optional(Int32({ minimum: 0, description: 'Entries in the resource map.' })),
+    configHash: Type.Optional(Type.String({ description: 'Hash of the rendered auth-server config.' })),
+  },
+  { description: 'Observed state, written by the controller.' },
+);
 export type MCPAuthServerStatus = Static<typeof MCPAuthServerStatusSchema>;
 
 export const MCPAuthServerSchema = Type.Object(
   {
-    apiVersion: Type.Optional(Type.String()),
-    kind: Type.Optional(Type.String()),
+    apiVersion: Type.Optional(Type.String({ description: 'toolhive.stacklok.dev/v1alpha1' })),
+    kind: Type.Optional(Type.String({ description: 'MCPAuthServer' })),
     metadata: Type.Optional(ObjectMetaSchema),
     spec: MCPAuthServerSpecSchema,
     status: Type.Optional(MCPAuthServerStatusSchema),

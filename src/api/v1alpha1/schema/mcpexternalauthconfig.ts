@@ -34,7 +34,7 @@ const AuthServerClientSchema = Closed(
     authServerRef: Type.Optional(
       Closed(
         {
-          name: Type.String({ minLength: 1, maxLength: 253, pattern: DNS1123_SUBDOMAIN_PATTERN }),
+          name: Type.String({ minLength: 1, maxLength: 253, pattern: DNS1123_SUBDOMAIN_PATTERN, description: 'Name of the MCPAuthServer.' }),
           namespace: Type.Optional(
             Type.String({ minLength: 1, maxLength: 63, pattern: DNS1123_LABEL_PATTERN, description: 'Defaults to this namespace.' }),
           ),
@@ -76,6 +76,7 @@ const AuthServerClientSchema = Closed(
     caBundle: Type.Optional(CABundleSourceSchema),
   },
   {
+    description: 'Client side of the standalone auth server; required when type is authServer.',
     'x-kubernetes-validations': [
       cel('url-or-authServerRef', 'has(self.authServerRef) || has(self.url)', 'url is required when authServerRef is not set', '.url'),
       cel(
@@ -111,6 +112,7 @@ export const MCPExternalAuthConfigSpecSchema = Closed(
     bearerToken: OpaqueBlock('ToolHive bearerToken configuration (not implemented here).'),
   },
   {
+    description: 'Desired authentication configuration.',
     'x-kubernetes-validations': EXTERNAL_AUTH_BLOCKS.map((block) =>
       cel(
         block === 'authServer' ? 'authServer-iff-type-authServer' : 'block-matches-type',
@@ -123,30 +125,37 @@ export const MCPExternalAuthConfigSpecSchema = Closed(
 );
 export type MCPExternalAuthConfigSpec = Static<typeof MCPExternalAuthConfigSpecSchema>;
 
-export const MCPExternalAuthConfigStatusSchema = Closed({
-  observedGeneration: Type.Optional(Int64({ minimum: 0 })),
-  configHash: Type.Optional(Type.String()),
-  referencingServers: Type.Optional(Type.Array(Type.String())),
-  conditions: Type.Optional(ConditionsSchema),
-  clientCertificates: Type.Optional(
-    Type.Array(
-      Closed({
-        server: Type.String(),
-        certificateName: Type.String(),
-        secretName: Type.String(),
-        ready: Type.Boolean(),
-        notAfter: Type.Optional(Type.String({ format: 'date-time' })),
-      }),
-      { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['server'] },
+export const MCPExternalAuthConfigStatusSchema = Closed(
+  {
+    observedGeneration: Type.Optional(Int64({ minimum: 0, description: 'Last metadata.generation fully reconciled.' })),
+    configHash: Type.Optional(Type.String({ description: 'Hash of the effective configuration.' })),
+    referencingServers: Type.Optional(Type.Array(Type.String(), { description: 'MCPServers that reference this config.' })),
+    conditions: Type.Optional(ConditionsSchema),
+    clientCertificates: Type.Optional(
+      Type.Array(
+        Closed({
+          server: Type.String({ description: 'Name of the MCPServer.' }),
+          certificateName: Type.String({ description: 'cert-manager Certificate name.' }),
+          secretName: Type.String({ description: 'Secret holding the client certificate.' }),
+          ready: Type.Boolean({ description: 'Whether the Certificate is Ready.' }),
+          notAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Expiry of the current certificate.' })),
+        }),
+        {
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['server'],
+          description: 'Client certificate of each referencing MCPServer.',
+        },
+      ),
     ),
-  ),
-});
+  },
+  { description: 'Observed state, written by the controller.' },
+);
 export type MCPExternalAuthConfigStatus = Static<typeof MCPExternalAuthConfigStatusSchema>;
 
 export const MCPExternalAuthConfigSchema = Type.Object(
   {
-    apiVersion: Type.Optional(Type.String()),
-    kind: Type.Optional(Type.String()),
+    apiVersion: Type.Optional(Type.String({ description: 'toolhive.stacklok.dev/v1alpha1' })),
+    kind: Type.Optional(Type.String({ description: 'MCPExternalAuthConfig' })),
     metadata: Type.Optional(ObjectMetaSchema),
     spec: MCPExternalAuthConfigSpecSchema,
     status: Type.Optional(MCPExternalAuthConfigStatusSchema),
