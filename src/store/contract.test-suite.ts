@@ -472,6 +472,42 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
       });
     });
 
+    it('stores copies: mutating what was passed in or handed out never changes stored records', async () => {
+      const p = pending();
+      await store.pending.put('state-copy', p, 10 * MINUTE);
+      p.scopes.push('mutated');
+      expect((await store.pending.take('state-copy'))?.scopes).toEqual(['openid']);
+
+      const code = codeRecord({ scopes: ['a'] });
+      await store.codes.create('code-copy', code);
+      const consumed = await store.codes.consume('code-copy');
+      consumed!.record.scopes.push('mutated');
+      code.scopes.push('mutated-too');
+      expect((await store.codes.consume('code-copy'))?.record.scopes).toEqual(['a']);
+
+      const familyId = randomUUID();
+      const token = refreshRecord(familyId);
+      await store.refreshTokens.create(token);
+      token.scopes.push('mutated');
+      (await store.refreshTokens.get(token.hash))!.scopes.push('mutated-too');
+      expect((await store.refreshTokens.get(token.hash))?.scopes).toEqual(['openid', 'offline_access']);
+
+      await store.refreshTokens.addAccessToken(familyId, 'jti-copy', clock.ms + HOUR);
+      (await store.refreshTokens.listAccessTokens(familyId))[0]!.expMs = 0;
+      expect((await store.refreshTokens.listAccessTokens(familyId))[0]?.expMs).toBe(clock.ms + HOUR);
+
+      const s = session();
+      await store.sessions.create(s);
+      s.owner.name = 'someone-else';
+      (await store.sessions.get(s.tsid))!.owner.namespace = 'elsewhere';
+      expect((await store.sessions.get(s.tsid))?.owner).toEqual({ namespace: 'team-a', name: 'github-mcp' });
+
+      const user = await store.users.resolveOrCreate('github', 'copy-subject');
+      const id = user.id;
+      user.id = 'mutated';
+      expect((await store.users.resolveOrCreate('github', 'copy-subject')).id).toBe(id);
+    });
+
     it('healthy() is true while the backend is reachable', async () => {
       expect(await store.healthy()).toBe(true);
     });
