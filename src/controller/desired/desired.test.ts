@@ -17,6 +17,10 @@ import { DEFAULT_SETTINGS, type OperatorSettings } from '../lib/names.ts';
 import { stableStringify } from '../lib/stable-json.ts';
 import * as d from './index.ts';
 
+// Builders return plain KubeObjects; tests poke into their specs.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
 const settings: OperatorSettings = { ...DEFAULT_SETTINGS, authServerImage: 'registry.example/mcp-authserver:1.0.0', proxyImage: 'registry.example/mcp-authserver:1.0.0' };
 
 /** The sample manifests of config/samples (the spec's examples and the proposal's), as the API server would return them. */
@@ -93,7 +97,7 @@ describe('every builder produces a schema-valid object', () => {
   }
 
   it('the schema check is not vacuous: a broken Certificate is rejected', () => {
-    const cert = d.serverCertificate(enterprise, settings) as { spec: Record<string, unknown> };
+    const cert = d.serverCertificate(enterprise, settings) as Loose;
     delete cert.spec.issuerRef;
     expect(() => new Certificate(cert as never).validate()).toThrow(/issuerRef/);
   });
@@ -125,7 +129,7 @@ describe("the proposal's example (config/samples)", () => {
       configHash: 'abc',
       clientCa: { name: 'corp-mtls-ca', key: 'ca.crt' },
       encryptionKey: { name: 'mcp-auth-encryption-key', key: 'key' },
-    }) as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, any> } } };
+    }) as Loose;
     const pod = dep.spec.template.spec;
     const c = pod.containers[0];
     expect(c.name).toBe('authserver');
@@ -178,7 +182,7 @@ describe("the proposal's example (config/samples)", () => {
   it('server Certificate covers both Services in all four forms, plus additionalDnsNames', () => {
     const as = structuredClone(enterprise);
     as.spec.tls!.serverCert!.additionalDnsNames = ['auth.mcp.example.com'];
-    const cert = d.serverCertificate(as, settings) as { spec: Record<string, unknown> };
+    const cert = d.serverCertificate(as, settings) as Loose;
     expect(cert.spec).toMatchObject({
       secretName: 'mcp-auth-tls',
       commonName: 'mcp-auth.toolhive-system.svc.cluster.local',
@@ -199,14 +203,14 @@ describe("the proposal's example (config/samples)", () => {
       'mcp-auth-internal.toolhive-system.svc.cluster.local',
       'auth.mcp.example.com',
     ]);
-    const other = d.serverCertificate(auto, { ...settings, clusterDomain: 'corp.internal' }) as { spec: { dnsNames: string[]; issuerRef: unknown } };
+    const other = d.serverCertificate(auto, { ...settings, clusterDomain: 'corp.internal' }) as Loose;
     expect(other.spec.dnsNames).toContain('mcp-auth-auto-internal.toolhive-system.svc.corp.internal');
     expect(other.spec.issuerRef).toEqual({ name: 'thv-as-toolhive-system-mcp-auth-auto-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
   });
 
   it('auto CA: self-signed bootstrap, CA Certificate in the cluster-resource namespace, CA ClusterIssuer, public bundle only', () => {
     expect(d.selfSignedClusterIssuer()).toMatchObject({ kind: 'ClusterIssuer', metadata: { name: 'toolhive-selfsigned' }, spec: { selfSigned: {} } });
-    const ca = d.caCertificate(auto, { ...settings, clusterResourceNamespace: 'cm-system' }) as KubeObject & { spec: Record<string, unknown> };
+    const ca = d.caCertificate(auto, { ...settings, clusterResourceNamespace: 'cm-system' }) as Loose;
     expect(ca.metadata).toMatchObject({ name: 'thv-as-toolhive-system-mcp-auth-auto-ca', namespace: 'cm-system' });
     expect(ca.metadata.ownerReferences).toBeUndefined();
     expect(ca.spec).toMatchObject({
@@ -271,14 +275,14 @@ describe("the proposal's example (config/samples)", () => {
   });
 
   it('config.json defaults for the auto-CA minimal example', () => {
-    const cfg = d.authServerConfig(auto) as Record<string, any>;
+    const cfg = d.authServerConfig(auto) as Loose;
     expect(cfg.token_lifespans).toEqual({ access_token: '1h', refresh_token: '168h', auth_code: '10m' });
     expect(cfg.upstreams[0].scopes).toEqual(['openid', 'profile', 'email']);
     expect(cfg.allowed_subjects.trust_domain).toBe('toolhive.local');
   });
 
   it('MCPServer Deployment: proxy + mcp containers, pod label, Service → proxyPort', () => {
-    const dep = d.mcpServerDeployment(githubTools, settings) as { spec: { selector: unknown; template: { metadata: { labels: Record<string, string> }; spec: { containers: any[] } } } };
+    const dep = d.mcpServerDeployment(githubTools, settings) as Loose;
     expect(dep.spec.template.metadata.labels['toolhive.stacklok.dev/mcpserver']).toBe('github-tools');
     expect(dep.spec.selector).toEqual({ matchLabels: { 'toolhive.stacklok.dev/mcpserver': 'github-tools' } });
     const [proxy, mcp] = dep.spec.template.spec.containers;
@@ -343,7 +347,7 @@ describe('NetworkPolicy', () => {
   });
 
   it('all namespaces when allowedNamespaces is unset; none when disabled', () => {
-    const np = d.authServerNetworkPolicy(auto)! as { spec: { ingress: { from?: { namespaceSelector: unknown }[] }[] } };
+    const np = d.authServerNetworkPolicy(auto)! as Loose;
     expect(np.spec.ingress[1]!.from![0]!.namespaceSelector).toEqual({});
     const off = structuredClone(auto);
     off.spec.networkPolicy = { enabled: false };
