@@ -1,3 +1,4 @@
+import { cloneJson } from './clone-json.ts';
 import { allowed, denied, errored } from './responses.ts';
 import type { AdmissionHandler, AdmissionRequest, KindMatch, KubeObject, ValidationPlugin, ValidationResult } from './types.ts';
 
@@ -56,6 +57,5 @@ export function subjectOf(req: AdmissionRequest): string {
   return `${req.kind.kind} ${ns ? `${ns}/` : ''}${name}`.trim();
 }
 
-export function copy<T>(value: T): T {
-  return structuredClone(value);
-}
+/** Plugins get deep copies: `request.object` stays as received (the patch base). */
+export const copy = cloneJson;

@@ -1,3 +1,4 @@
+import { cloneJson } from '../../framework/clone-json.ts';
 import type { FieldError, KubeObject } from '../../framework/types.ts';
 import { asRecord, CLIENT_CONTAINER_ANNOTATION, DEFAULT_CLIENT_CONTAINER } from './desired-injection.ts';
 import type { InjectionMaterial } from './desired-injection.ts';
@@ -77,11 +78,11 @@ function upsertByName<T extends { name: string }>(list: Named[], desired: T[]): 
   for (const want of desired) {
     const index = out.findIndex((item) => item.name === want.name);
     if (index === -1) {
-      out.push(structuredClone(want) as unknown as Named);
+      out.push(cloneJson(want) as unknown as Named);
       continue;
     }
     out = out.filter((item, i) => i <= index || item.name !== want.name);
-    if (!containsDesired(out[index], want)) out[index] = structuredClone(want) as unknown as Named;
+    if (!containsDesired(out[index], want)) out[index] = cloneJson(want) as unknown as Named;
   }
   return out;
 }
