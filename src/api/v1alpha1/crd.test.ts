@@ -138,7 +138,7 @@ describe('generated CRDs', () => {
       for (const { node, path } of all) {
         for (const rule of (node['x-kubernetes-validations'] ?? []) as Array<{ rule: string; message: string; fieldPath?: string }>) {
           expect(() => parseCel(rule.rule), `${path}: ${rule.rule}`).not.toThrow();
-          expect(celRuleId(rule.message), `${path}: ${rule.message}`).toMatch(/^[a-z][A-Za-z-]+$/);
+          expect(celRuleId(rule.message), `${path}: ${rule.message}`).toMatch(/^[a-z][A-Za-z0-9-]+$/);
           if (rule.fieldPath) expect(rule.fieldPath).toMatch(/^(\.[A-Za-z]+)+$/);
         }
       }

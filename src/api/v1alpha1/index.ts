@@ -11,6 +11,7 @@ export {
   SIGNING_ALGORITHMS,
   LIFESPAN_BOUNDS,
   MAX_UPSTREAM_IDPS,
+  MAX_MCPAUTHSERVER_NAME_LENGTH,
   type MCPAuthServer,
   type MCPAuthServerSpec,
   type MCPAuthServerStatus,

@@ -4,7 +4,8 @@
  * webhook-only (feature gate, duration parsing beyond the pattern).
  */
 import type { FieldError } from '../field-error.ts';
-import { LIFESPAN_BOUNDS } from '../schema/mcpauthserver.ts';
+import { DNS1035_LABEL_PATTERN } from '../schema/common.ts';
+import { LIFESPAN_BOUNDS, MAX_MCPAUTHSERVER_NAME_LENGTH } from '../schema/mcpauthserver.ts';
 import { checkDuration, checkDurationRange } from './duration-rules.ts';
 import { has, int, list, rec, str } from './lib.ts';
 
@@ -24,6 +25,15 @@ export const DEFAULT_TRUST_DOMAIN = 'toolhive.local';
  */
 export function mcpAuthServerRules(obj: unknown, options: AuthServerRuleOptions = {}): FieldError[] {
   const errors: FieldError[] = [];
+  // The name becomes the Services {name} and {name}-internal (DNS-1035, 63 characters).
+  const name = str(rec(rec(obj)?.metadata)?.name);
+  if (name !== undefined && (name.length > MAX_MCPAUTHSERVER_NAME_LENGTH || !new RegExp(DNS1035_LABEL_PATTERN).test(name))) {
+    errors.push({
+      path: 'metadata.name',
+      rule: 'name-fits-services',
+      message: `"${name}" must be a DNS-1035 label of at most ${MAX_MCPAUTHSERVER_NAME_LENGTH} characters (it names the Services {name} and {name}-internal)`,
+    });
+  }
   const spec = rec(rec(obj)?.spec);
   if (!spec) return errors;
 

@@ -5,7 +5,7 @@
  */
 import type { FieldError } from '../field-error.ts';
 import { normalizeResource } from '../normalize-resource.ts';
-import { HTTP_URL_PATTERN } from '../schema/common.ts';
+import { DNS1035_LABEL_PATTERN, HTTP_URL_PATTERN } from '../schema/common.ts';
 import { MAX_MCPSERVER_NAME_LENGTH } from '../schema/mcpserver.ts';
 import { has, int, rec, str } from './lib.ts';
 
@@ -26,6 +26,9 @@ export function mcpServerRules(obj: unknown): FieldError[] {
       rule: 'name-length',
       message: `has ${name.length} characters; at most ${MAX_MCPSERVER_NAME_LENGTH} (it must fit the SPIFFE ID and {name}-mtls)`,
     });
+  }
+  if (name !== undefined && !new RegExp(DNS1035_LABEL_PATTERN).test(name)) {
+    errors.push({ path: 'metadata.name', rule: 'name-dns1035', message: `"${name}" must be a DNS-1035 label (it names the Service {name})` });
   }
   const spec = rec(rec(obj)?.spec);
   if (!spec) return errors;

@@ -17,6 +17,8 @@ export const HTTP_URL_PATTERN = '^https?://[^\\s?#]+$';
 export const DNS1123_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** DNS-1123 subdomain (object names, DNS names). */
 export const DNS1123_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** DNS-1035 label: what Service names must be. */
+export const DNS1035_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 /** SPIFFE trust domain (spec §3.1): lowercase, no scheme, no port, no underscore. */
 export const TRUST_DOMAIN_PATTERN = '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$';
 /** Key of a Secret or ConfigMap data entry (Kubernetes `IsConfigMapKey`). */
@@ -33,6 +35,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [HTTPS_URL_PATTERN]: 'must be an https URL without query or fragment',
   [HTTP_URL_PATTERN]: 'must be an absolute http(s) URL without query or fragment',
   [DNS1123_LABEL_PATTERN]: 'must be a DNS-1123 label (lowercase letters, digits and -, starting and ending alphanumeric)',
+  [DNS1035_LABEL_PATTERN]: 'must be a DNS-1035 label (lowercase letters, digits and -, starting with a letter)',
   [DNS1123_SUBDOMAIN_PATTERN]: 'must be a DNS-1123 subdomain (lowercase letters, digits, - and .)',
   [TRUST_DOMAIN_PATTERN]: 'must be a lowercase SPIFFE trust domain without scheme or port (letters, digits, . and -)',
   [DATA_KEY_PATTERN]: 'must be a valid Secret/ConfigMap key (letters, digits, -, _ and .)',

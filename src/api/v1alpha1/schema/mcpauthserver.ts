@@ -8,6 +8,7 @@ import {
   CertManagerIssuerReferenceSchema,
   Closed,
   ConditionsSchema,
+  DNS1035_LABEL_PATTERN,
   DNS1123_LABEL_PATTERN,
   DNS1123_SUBDOMAIN_PATTERN,
   Duration,
@@ -25,6 +26,9 @@ import {
   StringEnum,
   cel,
 } from './common.ts';
+
+/** `{name}-internal` must fit a Service name (63 characters). */
+export const MAX_MCPAUTHSERVER_NAME_LENGTH = 63 - '-internal'.length;
 
 /** Upper bound of `upstreamIdps` in the schema; the webhook allows more than 1 only with the `MultiUpstreamIdp` gate. */
 export const MAX_UPSTREAM_IDPS = 10;
@@ -372,6 +376,15 @@ export const MCPAuthServerSchema = Type.Object(
     spec: MCPAuthServerSpecSchema,
     status: Type.Optional(MCPAuthServerStatusSchema),
   },
-  { description: 'A standalone OAuth 2.1 authorization server for MCP servers.' },
+  {
+    description: 'A standalone OAuth 2.1 authorization server for MCP servers.',
+    'x-kubernetes-validations': [
+      cel(
+        'name-fits-services',
+        `!has(self.metadata.name) || (size(self.metadata.name) <= ${MAX_MCPAUTHSERVER_NAME_LENGTH} && self.metadata.name.matches('${DNS1035_LABEL_PATTERN}'))`,
+        `metadata.name must be a DNS-1035 label of at most ${MAX_MCPAUTHSERVER_NAME_LENGTH} characters (it names the Services {name} and {name}-internal)`,
+      ),
+    ],
+  },
 );
 export type MCPAuthServer = Static<typeof MCPAuthServerSchema>;

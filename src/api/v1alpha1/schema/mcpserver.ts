@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   Closed,
   ConditionsSchema,
+  DNS1035_LABEL_PATTERN,
   HTTPS_URL_PATTERN,
   HTTP_URL_PATTERN,
   ISSUER_PATTERN,
@@ -134,6 +135,11 @@ export const MCPServerSchema = Type.Object(
         'name-length',
         `!has(self.metadata.name) || size(self.metadata.name) <= ${MAX_MCPSERVER_NAME_LENGTH}`,
         `metadata.name must be at most ${MAX_MCPSERVER_NAME_LENGTH} characters (it must fit the SPIFFE ID and {name}-mtls)`,
+      ),
+      cel(
+        'name-dns1035',
+        `!has(self.metadata.name) || self.metadata.name.matches('${DNS1035_LABEL_PATTERN}')`,
+        'metadata.name must be a DNS-1035 label (it names the Service {name})',
       ),
     ],
   },

@@ -52,6 +52,8 @@ export const RULE_CASES: RuleCase[] = [
   { name: 'redis address and sentinel', base: 'authServerHa', mutate: (o) => (o.spec.storage.redis.sentinel = { masterName: 'm', addresses: ['s:26379'] }), path: 'spec.storage.redis', rule: 'redis-address-or-sentinel', cel: ['redis-address-or-sentinel'] },
   { name: 'redis neither address nor sentinel', base: 'authServerHa', mutate: (o) => delete o.spec.storage.redis.address, path: 'spec.storage.redis', rule: 'redis-address-or-sentinel', cel: ['redis-address-or-sentinel'] },
   { name: 'redis caBundle without tls', base: 'authServerHa', mutate: (o) => (o.spec.storage.redis.tls = false), path: 'spec.storage.redis.caBundle', rule: 'redis-caBundle-needs-tls', cel: ['redis-caBundle-needs-tls'] },
+  { name: 'auth server name of 55 characters', base: 'authServerAuto', mutate: (o) => (o.metadata.name = 'a'.repeat(55)), path: 'metadata.name', rule: 'name-fits-services', cel: ['name-fits-services'] },
+  { name: 'auth server name starting with a digit', base: 'authServerAuto', mutate: (o) => (o.metadata.name = '1auth'), path: 'metadata.name', rule: 'name-fits-services', cel: ['name-fits-services'] },
   // MCPAuthServer: schema errors, mapped to field paths
   { name: 'unknown field', base: 'authServerAuto', mutate: (o) => (o.spec.replica = 1), path: 'spec.replica', rule: 'unknown-field', cel: [] },
   { name: 'missing issuer', base: 'authServerAuto', mutate: (o) => delete o.spec.issuer, path: 'spec.issuer', rule: 'required', cel: [] },
@@ -95,6 +97,7 @@ export const RULE_CASES: RuleCase[] = [
   { name: 'audience with default port kept', base: 'server', mutate: (o) => (o.spec.oidcConfig.inline.audience = 'https://github-tools.mcp.example.com:443/mcp'), path: 'spec.oidcConfig.inline.audience', rule: 'audience-equals-resourceUrl', cel: [] },
   { name: 'jwksUrl http', base: 'server', mutate: (o) => (o.spec.oidcConfig.inline.jwksUrl = 'http://auth.mcp.example.com/jwks'), path: 'spec.oidcConfig.inline.jwksUrl', rule: 'pattern', cel: [] },
   { name: 'name of 64 characters', base: 'server', mutate: (o) => (o.metadata.name = 'a'.repeat(64)), path: 'metadata.name', rule: 'name-length', cel: ['name-length'] },
+  { name: 'name with a dot', base: 'server', mutate: (o) => (o.metadata.name = 'github.tools'), path: 'metadata.name', rule: 'name-dns1035', cel: ['name-dns1035'] },
   { name: 'transport stdio', base: 'server', mutate: (o) => (o.spec.transport = 'stdio'), path: 'spec.transport', rule: 'enum', cel: [] },
   { name: 'no image', base: 'serverMinimal', mutate: (o) => delete o.spec.image, path: 'spec.image', rule: 'required', cel: [] },
   { name: 'env without name', base: 'server', mutate: (o) => delete o.spec.env[0].name, path: 'spec.env[0].name', rule: 'required', cel: [] },
