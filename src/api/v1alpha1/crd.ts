@@ -102,7 +102,12 @@ export function buildCrds(): CustomResourceDefinition[] {
   });
 }
 
-/** File name of a CRD under `crds/`, as kubebuilder names them. */
+/**
+ * File name of a CRD under `crds/`, as kubebuilder names them.
+ *
+ * @example
+ * crdFileName(buildCrds()[0]) // 'toolhive.stacklok.dev_mcpauthservers.yaml'
+ */
 export function crdFileName(crd: CustomResourceDefinition): string {
   return `${GROUP}_${crd.metadata.name.split('.')[0]}.yaml`;
 }

@@ -4,7 +4,13 @@
  */
 export type FieldError = { path: string; rule: string; message: string };
 
-/** Path segment list → `spec.upstreamIdps[0].name`; keys that are not identifiers go in brackets. */
+/**
+ * Path segment list → `spec.upstreamIdps[0].name`; keys that are not identifiers go in brackets.
+ *
+ * @example
+ * formatPath(['spec', 'upstreamIdps', 0, 'name']) // 'spec.upstreamIdps[0].name'
+ * formatPath(['spec', 'publicService', 'annotations', 'example.com/x']) // 'spec.publicService.annotations[example.com/x]'
+ */
 export function formatPath(segments: ReadonlyArray<string | number>): string {
   let out = '';
   for (const seg of segments) {

@@ -47,7 +47,13 @@ export const KINDS: Readonly<Record<KindName, KindInfo>> = {
   },
 };
 
-/** Whether `kind` is one of ours. */
+/**
+ * Whether `kind` is one of ours.
+ *
+ * @example
+ * isKindName('MCPServer') // true
+ * isKindName('Pod') // false
+ */
 export function isKindName(kind: unknown): kind is KindName {
   return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(KINDS, kind);
 }

@@ -45,4 +45,41 @@ describe('normalizeResource (spec §5.6)', () => {
       { numRuns: 500 },
     );
   });
+  it('yields lowercase scheme and host, no default port, no trailing slash, no query or fragment (property)', () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: false, withFragments: false }), fc.boolean(), (url, upper) => {
+        const result = normalizeResource(upper ? url.replace(/^[a-z]+:\/\/[^/]+/, (m) => m.toUpperCase()) : url);
+        if (!result.ok) return;
+        const parsed = new URL(result.value);
+        expect(result.value.startsWith(`${parsed.protocol}//${parsed.host}`)).toBe(true);
+        expect(parsed.host).toBe(parsed.host.toLowerCase());
+        expect(parsed.port === '80' || parsed.port === '443').toBe(false);
+        expect(result.value.endsWith('/')).toBe(false);
+        expect(result.value).not.toMatch(/[?#]/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('maps a URL with and without one trailing slash or default port to the same key (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('http', 'https'), fc.domain(), fc.array(fc.stringMatching(/^[a-zA-Z0-9_.~-]{1,8}$/), { maxLength: 3 }), (scheme, host, segments) => {
+        const path = segments.map((s) => `/${s}`).join('');
+        const base = normalizeResource(`${scheme}://${host}${path}`);
+        const variants = [`${scheme}://${host}${path}/`, `${scheme}://${host}:${scheme === 'https' ? 443 : 80}${path}`];
+        for (const v of variants) expect(normalizeResource(v)).toEqual(base);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws and rejects any URL carrying a query or fragment (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom('?', '#'), (s, mark) => {
+        const result = normalizeResource(`https://h/${s}${mark}x`);
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

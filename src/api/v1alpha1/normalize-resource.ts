@@ -48,7 +48,12 @@ export function normalizeResource(input: string): NormalizeResourceResult {
   return { ok: true, value: `${url.protocol}//${url.hostname}${port}${path}` };
 }
 
-/** Like {@link normalizeResource} but throws; for values already validated at admission. */
+/**
+ * Like {@link normalizeResource} but throws; for values already validated at admission.
+ *
+ * @example
+ * mustNormalizeResource('https://h/mcp/') // 'https://h/mcp'
+ */
 export function mustNormalizeResource(input: string): string {
   const result = normalizeResource(input);
   if (!result.ok) throw new Error(`invalid resource URL: ${result.message}`);

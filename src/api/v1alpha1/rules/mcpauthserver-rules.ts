@@ -224,7 +224,13 @@ export function mcpAuthServerWarnings(obj: unknown, oldObject?: unknown): string
   return warnings;
 }
 
-/** The trust domain in force: the explicit one, else the auto-CA default. */
+/**
+ * The trust domain in force: the explicit one, else the auto-CA default (undefined when an
+ * enterprise-mode spec lacks it, which validation rejects).
+ *
+ * @example
+ * effectiveTrustDomain({ issuer: 'https://a' }) // 'toolhive.local'
+ */
 export function effectiveTrustDomain(spec: Record<string, unknown>): string | undefined {
   const tls = rec(spec.tls);
   const explicit = str(rec(rec(tls?.clientAuth)?.allowedSubjects)?.trustDomain);
