@@ -33,9 +33,11 @@ function program(rule: string) {
   return p;
 }
 
+const crds = buildCrds();
+
 /** The openAPIV3Schema of a kind, from the generated CRDs. */
 export function crdSchema(kind: string): Schema {
-  const crd = buildCrds().find((c) => (c.spec.names as { kind: string }).kind === kind);
+  const crd = crds.find((c) => (c.spec.names as { kind: string }).kind === kind);
   if (!crd) throw new Error(`no CRD for ${kind}`);
   return ((crd.spec.versions as Array<{ schema: { openAPIV3Schema: Schema } }>)[0] as { schema: { openAPIV3Schema: Schema } }).schema.openAPIV3Schema;
 }
