@@ -139,7 +139,13 @@ describe('generated CRDs', () => {
         for (const rule of (node['x-kubernetes-validations'] ?? []) as Array<{ rule: string; message: string; fieldPath?: string }>) {
           expect(() => parseCel(rule.rule), `${path}: ${rule.rule}`).not.toThrow();
           expect(celRuleId(rule.message), `${path}: ${rule.message}`).toMatch(/^[a-z][A-Za-z0-9-]+$/);
-          if (rule.fieldPath) expect(rule.fieldPath).toMatch(/^(\.[A-Za-z]+)+$/);
+          if (rule.fieldPath) {
+            // The API server rejects a fieldPath that does not name a declared property.
+            expect(rule.fieldPath).toMatch(/^(\.[A-Za-z]+)+$/);
+            let at: Node | undefined = node;
+            for (const seg of rule.fieldPath.slice(1).split('.')) at = (at?.properties as Record<string, Node> | undefined)?.[seg];
+            expect(at, `${path}: fieldPath ${rule.fieldPath}`).toBeDefined();
+          }
         }
       }
     });
