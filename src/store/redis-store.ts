@@ -131,7 +131,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
     // handled or node would crash. Its message carries host:port only, never the password.
     client.on('error', () => {});
     const connecting = client.connect().catch(() => undefined);
-    const kv = createKeyv(client as never, { throwOnErrors: true, throwOnConnectError: true }) as Keyv<Envelope<unknown>>;
+    // Same node-redis client class; only its generic parameters differ from what createKeyv declares.
+    const kv = createKeyv(client as unknown as Parameters<typeof createKeyv>[0], { throwOnErrors: true, throwOnConnectError: true }) as Keyv<Envelope<unknown>>;
     kv.on('error', () => {});
     return { client, kv, connecting };
   }
