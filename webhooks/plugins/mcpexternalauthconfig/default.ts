@@ -1,5 +1,6 @@
 import type { DefaultingPlugin, KubeObject } from '../../framework/types.ts';
-import { applyDefaults, GROUP } from '../lib/api.ts';
+import { GROUP } from '../lib/api.ts';
+import { defaultsFixpoint } from '../lib/defaults-fixpoint.ts';
 import { replaceContents } from '../lib/replace-contents.ts';
 
 /**
@@ -15,6 +16,6 @@ export const mcpExternalAuthConfigDefaulter = {
   kind: { group: GROUP, kind: 'MCPExternalAuthConfig' },
   operations: new Set(['CREATE', 'UPDATE'] as const),
   default(obj) {
-    replaceContents(obj, applyDefaults(obj) as KubeObject);
+    replaceContents(obj, defaultsFixpoint(obj) as KubeObject);
   },
 } satisfies DefaultingPlugin<KubeObject>;
