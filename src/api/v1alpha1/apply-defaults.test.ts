@@ -52,6 +52,15 @@ describe('applyDefaults (spec §3 defaults)', () => {
     expect(applyDefaults(sample('serverMinimal')).spec).toEqual({ image: 'ghcr.io/example/echo:1', transport: 'streamable-http', port: 8080, proxyPort: 8000 });
   });
 
+  it("defaults authServerRef.namespace to the config's own namespace", () => {
+    const o = sample('extAuthRef');
+    delete o.spec.authServer.authServerRef.namespace;
+    expect(applyDefaults(o).spec.authServer.authServerRef).toEqual({ name: 'mcp-auth', namespace: 'mcp-prod' });
+    expect(applyDefaults(sample('extAuthRef')).spec.authServer.authServerRef.namespace).toBe('toolhive-system');
+    delete o.metadata.namespace;
+    expect(applyDefaults(o).spec.authServer.authServerRef).toEqual({ name: 'mcp-auth' });
+  });
+
   it('fills the redis tls default only inside a redis block', () => {
     const o = sample('authServerHa');
     delete o.spec.storage.redis.tls;

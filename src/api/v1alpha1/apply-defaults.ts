@@ -2,7 +2,7 @@
  * `applyDefaults()`: the defaults of spec §3 on a deep copy, so the mutating webhook can patch
  * them in and `kubectl get -o yaml` shows the effective spec. Schema defaults come from the same
  * TypeBox schemas (ajv `useDefaults`); the conditional ones the schema cannot express are applied
- * after: the auto-CA trust domain and the MCPServer JWKS URL.
+ * after: the auto-CA trust domain, the MCPServer JWKS URL and the authServerRef namespace.
  */
 import { isKindName } from './kinds.ts';
 import { schemaDefaulter } from './lib/ajv.ts';
@@ -26,7 +26,15 @@ export function applyDefaults<T>(obj: T): T {
   if (!spec) return copy;
   if (kind === 'MCPAuthServer') defaultTrustDomain(spec);
   if (kind === 'MCPServer') defaultJwksUrl(spec);
+  if (kind === 'MCPExternalAuthConfig') defaultAuthServerRefNamespace(spec, str(rec(rec(copy)?.metadata)?.namespace));
   return copy;
+}
+
+// Spec §3.2: authServerRef without namespace means the config's own namespace; spelled out so the
+// effective reference shows in `kubectl get -o yaml`.
+function defaultAuthServerRefNamespace(spec: Rec, namespace: string | undefined): void {
+  const ref = rec(rec(spec.authServer)?.authServerRef);
+  if (ref && namespace !== undefined && !has(ref, 'namespace')) ref.namespace = namespace;
 }
 
 // Spec §3.1: trustDomain defaults to toolhive.local in auto CA mode only (enterprise mode requires it).
