@@ -96,7 +96,13 @@ describe('internal token exchange: TLS (step 1, handshake aborted, no HTTP respo
   ])('%s', async (_label, make) => {
     const agent = await h.clientAgent(await make());
     const { token } = await validToken();
+    const before = h.audit.length;
     await expect(h.exchange(agent, exchangeForm(token))).rejects.toThrow();
+    // No HTTP request reached the endpoint; the failed handshake is audited as cert.rejected.
+    await new Promise((resolve) => setImmediate(resolve));
+    const events = h.audit.slice(before);
+    expect(events.some((e) => e.event === 'token_exchange')).toBe(false);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'cert.rejected', outcome: 'denied', listener: 'internal' }));
   });
 });
 

@@ -184,6 +184,43 @@ describe('proxy: exchange and forwarding', () => {
     }
   });
 
+  it('refetches the JWKS on an unknown kid (signing-key rotation) and then accepts the new key', async () => {
+    const keys: JWK[] = [{ ...(h.keys.active.publicKey.export({ format: 'jwk' }) as JWK), kid: h.keys.active.kid, alg: 'ES256' }];
+    let fetches = 0;
+    const rotating = http.createServer((_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    const jwksPort = await listen(rotating);
+    const p = await startProxy(
+      createProxy({ resourceUrl: RESOURCE, issuer: ISSUER, jwksUrl: `http://127.0.0.1:${jwksPort}/jwks`, upstreamUrl: mcp.url, exchanger, jwks: { jwksCooldownMs: 0 } }),
+      { host: '127.0.0.1', port: 0 },
+    );
+    try {
+      const s = await h.seedSession();
+      const call = async (jwt: string) => {
+        const res = await request(`http://127.0.0.1:${p.address().port}/mcp`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+        });
+        await res.body.dump();
+        return res.statusCode;
+      };
+      expect(await call(await h.mint(s.session))).toBe(200);
+      const withRotated = await h.mint(s.session, {}, { key: h.keys.rotated });
+      expect(await call(withRotated)).toBe(401);
+      keys.push({ ...(h.keys.rotated.publicKey.export({ format: 'jwk' }) as JWK), kid: h.keys.rotated.kid, alg: 'ES256' });
+      const before = fetches;
+      expect(await call(withRotated)).toBe(200);
+      expect(fetches).toBe(before + 1);
+    } finally {
+      await p.close();
+      rotating.closeAllConnections();
+      rotating.close();
+    }
+  });
+
   it('503 when the auth server is unreachable', async () => {
     const down = new ExchangeClient({
       config: parseClientConfig(JSON.stringify({ url: 'https://localhost:1', client_cert_path: join(dir, 'mtls/tls.crt'), client_key_path: join(dir, 'mtls/tls.key'), ca_bundle_path: join(dir, 'mtls/ca.crt') })),

@@ -35,6 +35,8 @@ export function defineProxyCommand(program: Command): void {
     .action(async (flags: ProxyFlags) => {
       const { parseClientConfig, CLIENT_CONFIG_ENV, ExchangeClient, createProxy, startProxy } = await import('../../proxy/index.ts');
       const { FileCertSource } = await import('../../pki/index.ts');
+      const { createLogger } = await import('../../telemetry/index.ts');
+      const logger = createLogger({ name: 'mcp-authserver-proxy', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info' });
       const raw = process.env[CLIENT_CONFIG_ENV];
       if (!raw) throw new Error(`${CLIENT_CONFIG_ENV} is not set (JSON client configuration of the auth server, spec §4.3)`);
       const config = parseClientConfig(raw);
@@ -46,7 +48,7 @@ export function defineProxyCommand(program: Command): void {
         keyFile: config.clientKeyPath,
         caFile: config.caBundlePath,
         pollIntervalMs: reloadMs,
-        onError: (err) => console.error(`mcp-authserver proxy: keeping the last good client certificate: ${err.message}`),
+        onError: (err) => logger.warn({ code: err.code }, `keeping the last good client certificate: ${err.message}`),
       });
       await source.start();
       const exchanger = new ExchangeClient({ config, source });
@@ -55,6 +57,11 @@ export function defineProxyCommand(program: Command): void {
         issuer: flags.issuer,
         upstreamUrl: flags.upstream,
         exchanger,
+        // One line per refused or failed request: reason codes only, never tokens.
+        onEvent: (e) => {
+          if (e.outcome === 'denied') logger.warn({ reason: e.reason, status: e.status }, 'request refused');
+          else if (e.outcome === 'error') logger.error({ reason: e.reason, status: e.status }, 'request failed');
+        },
         ...(flags.jwksUrl ? { jwksUrl: flags.jwksUrl } : {}),
         ...(flags.scopes ? { scopes: flags.scopes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       });
