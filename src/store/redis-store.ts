@@ -175,6 +175,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
         probeConnection();
         throw new StoreError('unavailable', `redis ${operation} failed: no reply within ${timeoutMs} ms`);
       }
+      if (err instanceof SyntaxError) throw new StoreError('corrupt_record', `redis ${operation}: a stored record is not valid JSON`);
       const message = err instanceof Error ? err.message : String(err);
       if (message.includes('internal error:')) throw new Error(message);
       throw new StoreError('unavailable', `redis ${operation} failed: ${message}`);

@@ -154,6 +154,14 @@ describe('redis store specifics', () => {
     }
   });
 
+  it('reports a mangled record as corrupt_record, not as an outage', async () => {
+    const familyId = randomUUID();
+    const token = { hash: hashToken(randomUUID()), familyId, clientId: 'c', tsid: 't', userId: 'u', scopes: [], resource: 'r', expiresAtMs: clock.ms + 60_000, usedAtMs: null, revokedAtMs: null };
+    await store.refreshTokens.create(token);
+    await admin.hSet(`${prefix}refresh:${token.hash}`, 'rec', '{not json');
+    await expect(store.refreshTokens.get(token.hash)).rejects.toMatchObject({ code: 'corrupt_record' });
+  });
+
   it.each([
     [{ keyPrefix: 'thv:auth:no-tag:' }, /keyPrefix: .*hash tag/],
     [{ keyPrefix: 'thv:auth:{x}' }, /keyPrefix: .*end with ':'/],
