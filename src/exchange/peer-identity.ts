@@ -4,6 +4,12 @@ import { InvalidClient } from './errors.ts';
 
 type Cached = { ok: true; identity: SvidIdentity } | { ok: false; code: string; message: string };
 const cache = new WeakMap<TLSSocket, Cached>();
+let parses = 0;
+
+/** How many peer certificates were parsed in this process (one per TLS connection); a metric. */
+export function identityParseCount(): number {
+  return parses;
+}
 
 /**
  * Spec §2.10 step 3 / conventions §12: the peer's SPIFFE identity, parsed once per TLS
@@ -21,6 +27,7 @@ export function peerIdentity(socket: TLSSocket): SvidIdentity {
 }
 
 function compute(socket: TLSSocket): Cached {
+  parses += 1;
   const peer = socket.getPeerCertificate?.();
   if (!socket.authorized || !peer || !peer.raw) {
     return { ok: false, code: 'no_client_cert', message: 'no verified client certificate' };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { createCA, type ClientCertOptions } from '../../src/pki/index.ts';
+import { identityParseCount } from '../../src/exchange/index.ts';
 import { ISSUER, OWNER, RESOURCE, TRUST_DOMAIN, UPSTREAM, exchangeForm, makeKey, startHarness, type Harness } from './harness.ts';
 
 // Internal endpoint rows of spec §6.2, end to end over real mTLS against the real listener.
@@ -76,6 +77,23 @@ describe('internal token exchange: success', () => {
     const res = await h.exchange(await h.clientAgent(), { ...form, requested_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
     expect(res.status).toBe(200);
     expect(res.body.access_token).toBe(upstream.accessToken);
+  });
+
+  it('parses the peer identity once per TLS connection, not per request', async () => {
+    const agent = await h.clientAgent();
+    const { session } = await h.seedSession();
+    const token = await h.mint(session);
+    const sockets = new Set<unknown>();
+    const onConnection = (socket: unknown) => sockets.add(socket);
+    h.listener.server.on('secureConnection', onConnection);
+    const before = identityParseCount();
+    try {
+      for (let i = 0; i < 6; i++) expect((await h.exchange(agent, exchangeForm(token))).status).toBe(200);
+    } finally {
+      h.listener.server.off('secureConnection', onConnection);
+    }
+    expect(sockets.size).toBeLessThan(6);
+    expect(identityParseCount() - before).toBe(sockets.size);
   });
 
   it('omits expires_in when the upstream gave no expiry (0 = never expires)', async () => {
