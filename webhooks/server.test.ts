@@ -143,6 +143,14 @@ describe('webhook HTTPS server: health, readiness, metrics', () => {
   });
 });
 
+describe('webhook HTTPS server: startup failures are one clear error', () => {
+  it('bad listen address, missing cert files, port in use', async () => {
+    await expect(startHarness({ listen: 'nonsense' })).rejects.toThrow('listen address "nonsense" must be HOST:PORT, :PORT or [IPv6]:PORT with a port 0-65535');
+    await expect(startHarness({ tlsCertFile: '/nonexistent/tls.crt' })).rejects.toThrow('cannot read certificate file /nonexistent/tls.crt: ENOENT');
+    await expect(startHarness({ listen: `127.0.0.1:${h.server.address().port}` })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
 describe('webhook HTTPS server: certificate rotation and drain', () => {
   it('a new handshake sees the rotated certificate, without restart', async () => {
     const r = await startHarness({ certPollIntervalMs: 20 });

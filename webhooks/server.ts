@@ -154,13 +154,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     return 'informer caches not synced';
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    source.stop();
+    detach();
+    throw err;
+  }
   logger.info({ address: server.address() }, 'webhook server listening');
 
   let closing: Promise<void> | undefined;

@@ -42,7 +42,12 @@ export function validatorHandler<T extends KubeObject>(plugin: ValidationPlugin<
   };
 }
 
-/** A review for a kind the plugin does not handle is a configuration error: 400, never a crash. */
+/**
+ * A review for a kind the plugin does not handle is a configuration error: 400, never a crash.
+ *
+ * @example
+ * checkKind({ group: '', kind: 'Pod' }, request) // undefined when request.kind is core/v1 Pod
+ */
 export function checkKind(expected: KindMatch, req: AdmissionRequest) {
   if (req.kind.group === expected.group && req.kind.kind === expected.kind) return undefined;
   const got = req.kind.group ? `${req.kind.kind}.${req.kind.group}` : req.kind.kind;
@@ -50,7 +55,12 @@ export function checkKind(expected: KindMatch, req: AdmissionRequest) {
   return errored(400, `request.kind: this webhook handles ${want} (got ${got})`);
 }
 
-/** `MCPAuthServer toolhive-system/mcp-auth`, for denial messages. */
+/**
+ * `MCPAuthServer toolhive-system/mcp-auth`, for denial messages.
+ *
+ * @example
+ * subjectOf(request) // 'MCPServer mcp-prod/github-tools'
+ */
 export function subjectOf(req: AdmissionRequest): string {
   const name = req.name || req.object?.metadata?.name || req.oldObject?.metadata?.name || req.object?.metadata?.generateName || '';
   const ns = req.namespace || req.object?.metadata?.namespace || '';

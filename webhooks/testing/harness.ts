@@ -14,13 +14,19 @@ export interface Harness {
 /** A real HTTPS webhook server on a free loopback port with a freshly generated serving cert. */
 export async function startHarness(options: Partial<WebhookServerOptions> = {}): Promise<Harness> {
   const certs = await makeServingCerts();
-  const server = await startWebhookServer({
-    listen: '127.0.0.1:0',
-    tlsCertFile: certs.certFile,
-    tlsKeyFile: certs.keyFile,
-    logger: pino({ level: 'silent' }),
-    ...options,
-  });
+  let server: WebhookServer;
+  try {
+    server = await startWebhookServer({
+      listen: '127.0.0.1:0',
+      tlsCertFile: certs.certFile,
+      tlsKeyFile: certs.keyFile,
+      logger: pino({ level: 'silent' }),
+      ...options,
+    });
+  } catch (err) {
+    await certs.cleanup();
+    throw err;
+  }
   const baseUrl = `https://127.0.0.1:${server.address().port}`;
   const client = makeClient(baseUrl, certs.ca.certPem);
   return {

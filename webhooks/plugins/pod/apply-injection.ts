@@ -87,7 +87,12 @@ function upsertByName<T extends { name: string }>(list: Named[], desired: T[]): 
   return out;
 }
 
-/** True when every value in `desired` is present and equal in `actual` (arrays: same length, element-wise). */
+/**
+ * True when every value in `desired` is present and equal in `actual` (arrays: same length, element-wise).
+ *
+ * @example
+ * containsDesired({ name: 'v', secret: { secretName: 's', defaultMode: 420 } }, { name: 'v', secret: { secretName: 's' } }) // true
+ */
 export function containsDesired(actual: unknown, desired: unknown): boolean {
   if (Array.isArray(desired)) {
     return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => containsDesired(actual[i], d));
