@@ -11,7 +11,7 @@
  *    but nothing answers, the realistic "hung Redis" fault that only a command timeout catches.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,12 @@ export interface RedisServerHandle {
 }
 
 const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** One exit hook for all servers of this process: kill leftovers and remove their directories. */
+const cleanups = new Set<() => void>();
+process.once('exit', () => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 export interface RedisServerOptions {
   /** Serve TLS only (no plain port), with this server certificate; clients are not asked for one. */
@@ -49,14 +55,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
   let stderr = '';
 
-  const killAtExit = (): void => {
+  cleanups.add(() => {
     child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killAtExit);
+  });
 
   async function launch(): Promise<void> {
     stderr = '';
+    mkdirSync(dir, { recursive: true });
     const proc = spawn(REDIS_SERVER, [...ports, ...tlsArgs, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb', '--protected-mode', 'yes'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -64,6 +70,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       stderr += chunk.toString();
     });
     child = proc;
+    watchParent(proc.pid, dir);
     const exited = new Promise<never>((_, reject) => {
       proc.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before answering PING: ${stderr.trim()}`)));
     });
@@ -82,6 +89,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
     await exited;
     child = undefined;
+    if (!keepData) rmSync(path.join(dir, 'dump.rdb'), { force: true });
   }
 
   await launch();
@@ -102,6 +110,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       child?.kill('SIGCONT');
     },
   };
+}
+
+/**
+ * A test worker killed by a timeout or a signal never runs its exit hooks, and a leftover
+ * redis-server would hold a port and memory on a shared machine. A detached shell watches this
+ * process and kills the server (and removes its directory) once this process is gone.
+ */
+function watchParent(redisPid: number | undefined, dir: string): void {
+  if (redisPid === undefined) return;
+  const parent = process.pid;
+  const script = `while kill -0 ${parent} 2>/dev/null && kill -0 ${redisPid} 2>/dev/null; do sleep 1; done; if ! kill -0 ${parent} 2>/dev/null; then kill -9 ${redisPid} 2>/dev/null; rm -rf '${dir}'; fi`;
+  const watcher = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  watcher.unref();
 }
 
 async function freePort(): Promise<number> {
