@@ -23,9 +23,18 @@ export const MISSING_DEPENDENCY_REQUEUE_MS = 30_000;
 /**
  * Writes `status` through the status subresource unless it is unchanged, so a status write
  * (which triggers a watch event and another reconcile) converges instead of looping.
+ * `build` derives the new status from the previous one (condition transition times); when the
+ * cached object looks out of date the previous status is re-read from the API server, so a
+ * stale cache never resets `lastTransitionTime`.
  */
-export async function writeStatusIfChanged(ctx: ReconcileContext, obj: KubeObject, plural: string, status: object): Promise<boolean> {
-  if (stableStringify(obj.status ?? {}) === stableStringify(status)) return false;
-  await ctx.applier.applyStatus(obj, plural, status);
+export async function writeStatusIfChanged(ctx: ReconcileContext, obj: KubeObject, plural: string, build: (previous: Record<string, unknown> | undefined) => object): Promise<boolean> {
+  const cached = obj.status as Record<string, unknown> | undefined;
+  if (stableStringify(cached ?? {}) === stableStringify(build(cached))) return false;
+  const fresh = await ctx.applier.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
+  if (!fresh) return false;
+  const previous = fresh.status as Record<string, unknown> | undefined;
+  const status = build(previous);
+  if (stableStringify(previous ?? {}) === stableStringify(status)) return false;
+  await ctx.applier.applyStatus(fresh, plural, status);
   return true;
 }

@@ -194,15 +194,19 @@ async function writeStatus(
 ): Promise<void> {
   const ordered = ORDER.map((t) => conditions.find((c) => c.type === t)).filter((c): c is ConditionInput => c !== undefined);
   const summary = authServerSummary(ordered);
-  const status: MCPAuthServerStatus = {
-    ...fields,
-    observedGeneration: fullPass ? as.metadata.generation : as.status?.observedGeneration,
-    phase: summary.phase,
-    message: summary.message,
-    conditions: mergeConditions(as.status?.conditions, [summary.ready, ...ordered], ctx.now(), as.metadata.generation),
-  };
-  if (status.observedGeneration === undefined) delete status.observedGeneration;
-  await writeStatusIfChanged(ctx, as as unknown as KubeObject, PLURAL, status);
+  const now = ctx.now();
+  await writeStatusIfChanged(ctx, as as unknown as KubeObject, PLURAL, (previous) => {
+    const prev = previous as MCPAuthServerStatus | undefined;
+    const status: MCPAuthServerStatus = {
+      ...fields,
+      observedGeneration: fullPass ? as.metadata.generation : prev?.observedGeneration,
+      phase: summary.phase,
+      message: summary.message,
+      conditions: mergeConditions(prev?.conditions, [summary.ready, ...ordered], now, as.metadata.generation),
+    };
+    if (status.observedGeneration === undefined) delete status.observedGeneration;
+    return status;
+  });
 }
 
 /** Spec §4.1 step 2: the spec (same rules as admission) and every referenced Secret/ConfigMap. */
@@ -315,12 +319,13 @@ async function deleteAutoCA(ctx: ReconcileContext, as: MCPAuthServer): Promise<v
 async function finalize(ctx: ReconcileContext, as: MCPAuthServer): Promise<ReconcileResult> {
   if (!(as.metadata.finalizers ?? []).includes(FINALIZER)) return {};
   const summary = authServerSummary([], true);
-  await writeStatusIfChanged(ctx, as as unknown as KubeObject, PLURAL, {
-    ...(as.status ?? {}),
+  const now = ctx.now();
+  await writeStatusIfChanged(ctx, as as unknown as KubeObject, PLURAL, (previous) => ({
+    ...(previous ?? {}),
     phase: summary.phase,
     message: summary.message,
-    conditions: mergeConditions(as.status?.conditions, [summary.ready], ctx.now(), as.metadata.generation),
-  }).catch(() => undefined);
+    conditions: mergeConditions((previous as MCPAuthServerStatus | undefined)?.conditions, [summary.ready], now, as.metadata.generation),
+  })).catch(() => undefined);
   await deleteAutoCA(ctx, as);
   const fresh = await ctx.applier.get({ apiVersion: as.apiVersion, kind: as.kind, namespace: as.metadata.namespace, name: as.metadata.name });
   if (fresh && (fresh.metadata.finalizers ?? []).includes(FINALIZER)) {

@@ -165,15 +165,15 @@ export async function reconcileMCPExternalAuthConfig(ctx: ReconcileContext, name
     }
   }
 
-  const status: MCPExternalAuthConfigStatus = {
-    ...(cfg.status ?? {}),
+  const now = ctx.now();
+  await writeStatusIfChanged(ctx, cfg as unknown as KubeObject, PLURAL, (previous): MCPExternalAuthConfigStatus => ({
+    ...(previous ?? {}),
     observedGeneration: cfg.metadata.generation,
     configHash: sha256Hex(cfg.spec).slice(0, 16),
     referencingServers: servers.map((s) => s.metadata.name),
     clientCertificates: certificates,
-    conditions: mergeConditions(cfg.status?.conditions, conditions, ctx.now(), cfg.metadata.generation),
-  };
-  await writeStatusIfChanged(ctx, cfg as unknown as KubeObject, PLURAL, status);
+    conditions: mergeConditions((previous as MCPExternalAuthConfigStatus | undefined)?.conditions, conditions, now, cfg.metadata.generation),
+  }));
   if (!certManager) return { requeueAfterMs: MISSING_DEPENDENCY_REQUEUE_MS };
   return allReady || servers.length === 0 ? {} : { requeueAfterMs: PENDING_REQUEUE_MS };
 }

@@ -41,14 +41,14 @@ export async function reconcileMCPServer(ctx: ReconcileContext, namespace: strin
   );
 
   const summary = mcpServerSummary(conditions);
-  const status: MCPServerStatus = {
+  const now = ctx.now();
+  await writeStatusIfChanged(ctx, srv as unknown as KubeObject, PLURAL, (previous): MCPServerStatus => ({
     observedGeneration: srv.metadata.generation,
     phase: summary.phase,
     message: summary.message,
     url: `http://${name}.${namespace}.svc.${ctx.settings.clusterDomain}:${effectiveMCPServer(srv).proxyPort}`,
-    conditions: mergeConditions(srv.status?.conditions, [summary.ready, ...conditions], ctx.now(), srv.metadata.generation),
-  };
-  await writeStatusIfChanged(ctx, srv as unknown as KubeObject, PLURAL, status);
+    conditions: mergeConditions((previous as MCPServerStatus | undefined)?.conditions, [summary.ready, ...conditions], now, srv.metadata.generation),
+  }));
   return summary.phase === 'Running' || summary.phase === 'Failed' ? {} : { requeueAfterMs: PENDING_REQUEUE_MS };
 }
 

@@ -52,7 +52,8 @@ export function authServerSummary(conditions: ConditionInput[], deleting = false
     return { phase: 'Terminating', ready: cond('Ready', false, 'Terminating', 'deleting'), message: 'deleting' };
   }
   const configValid = conditions.find((c) => c.type === 'ConfigValid');
-  const failing = conditions.find((c) => c.status !== 'True');
+  // An apply error is what the user must see first; otherwise the first missing piece, in order.
+  const failing = conditions.find((c) => c.reason === 'ApplyFailed') ?? conditions.find((c) => c.status !== 'True');
   if (configValid && configValid.status === 'False') {
     return { phase: 'Failed', ready: cond('Ready', false, configValid.reason, configValid.message), message: configValid.message };
   }
@@ -77,10 +78,12 @@ export function mcpServerSummary(conditions: ConditionInput[], deleting = false)
   message: string;
 } {
   if (deleting) return { phase: 'Terminating', ready: cond('Ready', false, 'Terminating', 'deleting'), message: 'deleting' };
-  const failing = conditions.find((c) => c.status !== 'True');
+  // A problem that needs the user wins over things that are merely not ready yet.
+  const blocking = conditions.find((c) => c.status !== 'True' && FAILED_REASONS.has(c.reason));
+  const failing = blocking ?? conditions.find((c) => c.status !== 'True');
   if (!failing) return { phase: 'Running', ready: cond('Ready', true, 'Ready', 'running'), message: 'running' };
   const message = `${failing.type}: ${failing.message}`;
-  return { phase: FAILED_REASONS.has(failing.reason) ? 'Failed' : 'Pending', ready: cond('Ready', false, failing.reason, message), message };
+  return { phase: blocking ? 'Failed' : 'Pending', ready: cond('Ready', false, failing.reason, message), message };
 }
 
 /** Reasons that will not resolve without a change by the user. */

@@ -458,6 +458,7 @@ export class FakeApiServer {
       if (url.searchParams.get('watch') === 'true') {
         const since = Number(url.searchParams.get('resourceVersion') ?? '0');
         res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.flushHeaders();
         record.status = 200;
         const w = { resourceKey: `${gvOf(t)}/${t.plural}`, namespace, selector, res };
         for (const ev of this.#events) if (ev.rv > since) this.#send(w, ev);
