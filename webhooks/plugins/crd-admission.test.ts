@@ -81,6 +81,14 @@ const authServerCases: Array<[string, (s: Spec) => void, string]> = [
   ['additionalDnsNames entry not DNS-1123', (s) => (s.tls.serverCert = { additionalDnsNames: ['bad_name'] }), 'spec.tls.serverCert.additionalDnsNames[0]'],
   ['publicService.type ExternalName', (s) => (s.publicService = { type: 'ExternalName' }), 'spec.publicService.type'],
   ['redis storage without address', (s) => (s.storage = { type: 'redis' }), 'spec.storage.redis'],
+  ['internalPort above 65535', (s) => (s.internalPort = 70000), 'spec.internalPort'],
+  ['IdP type saml', (s) => (s.upstreamIdps[0].type = 'saml'), 'spec.upstreamIdps[0].type'],
+  ['IdP without clientSecretRef', (s) => delete s.upstreamIdps[0].oidc.clientSecretRef, 'spec.upstreamIdps[0].oidc.clientSecretRef'],
+  ['trust domain over 255 chars', (s) => (s.tls.clientAuth.allowedSubjects.trustDomain = `${'a'.repeat(63)}.`.repeat(4) + 'abcd'), 'spec.tls.clientAuth.allowedSubjects.trustDomain'],
+  ['allowedNames entry uppercase', (s) => (s.tls.clientAuth.allowedSubjects.allowedNames = ['GitHub']), 'spec.tls.clientAuth.allowedSubjects.allowedNames[0]'],
+  ['storage.type etcd', (s) => (s.storage = { type: 'etcd' }), 'spec.storage.type'],
+  ['encryptionKeySecretRef without key', (s) => (s.storage = { type: 'memory', encryptionKeySecretRef: { name: 'k' } }), 'spec.storage.encryptionKeySecretRef.key'],
+  ['signing key secretRef empty name', (s) => (s.signingKeys = [{ secretRef: { name: '', key: 'k' }, algorithm: 'ES256' }]), 'spec.signingKeys[0].secretRef.name'],
 ];
 
 const externalAuthConfigCases: Array<[string, (s: Spec) => void, string]> = [
@@ -94,6 +102,9 @@ const externalAuthConfigCases: Array<[string, (s: Spec) => void, string]> = [
   ['trust domain spiffe://x', (s) => (s.authServer.clientCert.trustDomain = 'spiffe://x'), 'spec.authServer.clientCert.trustDomain'],
   ['issuerRef.kind not in enum', (s) => (s.authServer.clientCert.issuerRef.kind = 'Vault'), 'spec.authServer.clientCert.issuerRef.kind'],
   ['unknown type', (s) => (s.type = 'magic'), 'spec.type'],
+  ['url with fragment', (s) => (s.authServer.url = 'https://mcp-auth-internal.toolhive-system.svc#x'), 'spec.authServer.url'],
+  ['no clientCert', (s) => delete s.authServer.clientCert, 'spec.authServer.clientCert'],
+  ['caBundle configMapRef without name', (s) => (s.authServer.caBundle = { configMapRef: { key: 'ca.crt' } }), 'spec.authServer.caBundle.configMapRef.name'],
 ];
 
 const mcpServerCases: Array<[string, (s: Spec, o: KubeObject) => void, string]> = [
@@ -105,6 +116,13 @@ const mcpServerCases: Array<[string, (s: Spec, o: KubeObject) => void, string]> 
   ['port == proxyPort', (s) => ((s.port = 8000), (s.proxyPort = 8000)), 'spec.proxyPort'],
   ['name over 63 characters', (_s, o) => (o.metadata!.name = 'a'.repeat(64)), 'metadata.name'],
   ['oidcConfig type inline without inline', (s) => delete s.oidcConfig.inline, 'spec.oidcConfig.inline'],
+  ['oidcConfig type kubernetes', (s) => (s.oidcConfig.type = 'kubernetes'), 'spec.oidcConfig.type'],
+  ['resourceUrl ftp://', (s) => (s.oidcConfig.resourceUrl = 'ftp://github-tools.mcp.example.com/mcp'), 'spec.oidcConfig.resourceUrl'],
+  ['resourceUrl with query', (s) => (s.oidcConfig.resourceUrl = 'https://github-tools.mcp.example.com/mcp?x=1'), 'spec.oidcConfig.resourceUrl'],
+  ['inline without issuer', (s) => delete s.oidcConfig.inline.issuer, 'spec.oidcConfig.inline.issuer'],
+  ['inline without audience', (s) => delete s.oidcConfig.inline.audience, 'spec.oidcConfig.inline.audience'],
+  ['port 0', (s) => (s.port = 0), 'spec.port'],
+  ['proxyPort above 65535', (s) => (s.proxyPort = 70000), 'spec.proxyPort'],
 ];
 
 function expectDenied(out: AdmissionReviewResponse, path: string) {
