@@ -79,12 +79,6 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ready = () => source.loaded && !draining && (options.lookup ? options.lookup.synced() : true);
 
   const server = https.createServer({ ...tlsServerOptions(source), minVersion: 'TLSv1.2' }, (req, res) => {
-    // While draining, every answer asks the client to close, so keep-alive sockets go away.
-    const writeHead = res.writeHead.bind(res);
-    res.writeHead = ((...args: Parameters<typeof writeHead>) => {
-      if (draining && !res.headersSent) res.setHeader('Connection', 'close');
-      return writeHead(...args);
-    }) as typeof res.writeHead;
     void dispatch(req, res).catch((err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'internal error while answering a request');
       if (!res.headersSent) sendText(res, 500, 'internal error');
@@ -96,6 +90,21 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const detach = serveTlsFromFiles(server, source);
   source.subscribe((m) => logger.info({ version: m.version, notAfter: new Date(m.notAfterMs).toISOString() }, 'serving certificate reloaded'));
 
+  function sendJson(res: ServerResponse, status: number, value: unknown): void {
+    send(res, status, 'application/json', JSON.stringify(value));
+  }
+
+  function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    send(res, status, 'text/plain; charset=utf-8', text, headers);
+  }
+
+  function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+    // While draining, every answer asks the client to close, so keep-alive sockets go away.
+    const connection: Record<string, string> = draining ? { Connection: 'close' } : {};
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...connection, ...headers });
+    res.end(body);
+  }
+
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
@@ -103,7 +112,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (path === '/healthz') return sendText(res, 200, 'ok');
       if (path === '/readyz') return ready() ? sendText(res, 200, 'ok') : sendText(res, 503, notReadyReason());
       const body = await metrics.registry.metrics();
-      return sendText(res, 200, body, { 'Content-Type': metrics.registry.contentType });
+      return send(res, 200, metrics.registry.contentType, body);
     }
     const route = routes.get(path);
     if (!route) return sendText(res, 404, `no webhook at ${path}`);
@@ -227,17 +236,6 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | un
     req.on('end', onEnd);
     req.on('error', reject);
   });
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 function definedOnly<T extends object>(obj: T): Partial<T> {
