@@ -75,10 +75,10 @@ export class LeaderElector {
   constructor(kc: KubeConfig, options: LeaderElectorOptions) {
     this.#api = kc.makeApiClient(CoordinationV1Api);
     this.#o = {
-      leaseDurationSeconds: 15,
-      retryPeriodMs: 2000,
-      now: () => new Date(),
       ...options,
+      leaseDurationSeconds: options.leaseDurationSeconds ?? 15,
+      retryPeriodMs: options.retryPeriodMs ?? 2000,
+      now: options.now ?? (() => new Date()),
     };
   }
 

@@ -205,9 +205,10 @@ export class Controller {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops; a leader hands the Lease back unless `releaseLease: false` (used to simulate a crash). */
+  async stop(options: { releaseLease?: boolean } = {}): Promise<void> {
     this.#stopped = true;
-    await this.#elector?.stop();
+    await this.#elector?.stop({ release: options.releaseLease ?? true });
     await this.#stopActing();
     for (const w of this.#informers) {
       if (w.timer) clearTimeout(w.timer);
