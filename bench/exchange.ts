@@ -12,7 +12,9 @@
  *   against a plain forward of the same request to the same upstream.
  *
  * Targets: exchange cost ≤ 1.5× floor; ≥ 2,000 exchanges/s per core (memory); ≥ 95 % of requests
- * on reused TLS connections (sockets counted on the server).
+ * on reused TLS connections (sockets counted on the server). Cost is the server thread's event-loop
+ * active time per request (`performance.eventLoopUtilization()`), so a busy shared machine skews
+ * it far less than raw req/s; req/s is reported too. Interleaved rounds, lowest cost kept.
  *
  * Run alone: `node bin/run-ts.mjs bench/exchange.ts`.
  */
@@ -69,7 +71,10 @@ async function workerMain(init: WorkerInit): Promise<void> {
   let sockets = 0;
   const countSockets = (server: import('node:https').Server) => server.on('secureConnection', () => sockets++);
   parentPort!.on('message', (msg: string) => {
-    if (msg === 'stats') parentPort!.postMessage({ stats: { sockets, rssMb: process.memoryUsage().rss / 2 ** 20 } });
+    if (msg === 'stats') {
+      const activeMs = performance.eventLoopUtilization().active;
+      parentPort!.postMessage({ stats: { sockets, rssMb: process.memoryUsage().rss / 2 ** 20, activeMs } });
+    }
   });
 
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -213,9 +218,16 @@ async function startWorker(init: WorkerInit): Promise<Started & { worker: Worker
   return { ...started, worker };
 }
 
-function statsOf(worker: Worker): Promise<{ sockets: number; rssMb: number }> {
+interface WorkerStats {
+  sockets: number;
+  rssMb: number;
+  /** Event-loop active time of the server thread (ms), for the per-request cost. */
+  activeMs: number;
+}
+
+function statsOf(worker: Worker): Promise<WorkerStats> {
   return new Promise((resolve) => {
-    const onMessage = (m: { stats?: { sockets: number; rssMb: number } }) => {
+    const onMessage = (m: { stats?: WorkerStats }) => {
       if (!m.stats) return;
       worker.off('message', onMessage);
       resolve(m.stats);
@@ -299,7 +311,8 @@ export async function run(): Promise<BenchRow[]> {
       const result = await load({ url, bodies, tls });
       const after = await statsOf(w.worker);
       const newSockets = after.sockets - before.sockets;
-      return { ...result, reused: result.requests === 0 ? 0 : 1 - newSockets / result.requests, rssMb: after.rssMb };
+      const costUs = result.requests === 0 ? Infinity : ((after.activeMs - before.activeMs) * 1000) / result.requests;
+      return { ...result, reused: result.requests === 0 ? 0 : 1 - newSockets / result.requests, rssMb: after.rssMb, costUs };
     };
     // Interleaved rounds, best of each: on a shared machine the floor and the exchange then see
     // the same background load (one round each would compare different moments).
@@ -312,23 +325,26 @@ export async function run(): Promise<BenchRow[]> {
         ['redis', redisEx],
       ] as const) {
         const r = await measure(w);
-        if (!best[name] || r.reqPerSec > best[name]!.reqPerSec) best[name] = r;
+        if (!best[name] || r.costUs < best[name]!.costUs) best[name] = r;
       }
     }
     const floorResult = best.floor!;
     for (const label of ['memory', 'redis'] as const) {
       const r = best[label]!;
-      const ratio = floorResult.reqPerSec / r.reqPerSec;
+      // Cost = server-thread event-loop active time per request (robust on a shared machine);
+      // the per-core rate is its inverse.
+      const ratio = r.costUs / floorResult.costUs;
+      const perCore = 1e6 / r.costUs;
       const ok = r.non2xx === 0 && r.errors === 0;
       rows.push({
-        path: `exchange POST /internal/token-exchange (${label} store, mTLS keep-alive, ${(r.reused * 100).toFixed(2)} % reused connections)`,
+        path: `exchange POST /internal/token-exchange (${label} store; ${r.costUs.toFixed(0)} µs/req server-thread vs floor ${floorResult.costUs.toFixed(0)} µs = ${perCore.toFixed(0)}/s per core; ${(r.reused * 100).toFixed(2)} % reused connections)`,
         reqPerSec: r.reqPerSec,
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
         baseline: { name: 'mTLS keep-alive echo + one ES256 verify', reqPerSec: floorResult.reqPerSec },
         ratio,
         target: label === 'memory' ? 'cost ≤ 1.5× floor; ≥ 2,000/s per core; ≥ 95 % reused' : 'cost ≤ 1.5× floor (informational for Redis); ≥ 95 % reused',
-        pass: ok && r.reused >= 0.95 && (label === 'memory' ? ratio <= 1.5 && r.reqPerSec >= 2000 : true),
+        pass: ok && r.reused >= 0.95 && (label === 'memory' ? ratio <= 1.5 && perCore >= 2000 : true),
         peakRssMb: r.rssMb,
       });
     }
