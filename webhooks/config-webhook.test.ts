@@ -14,7 +14,8 @@ import { startHarness, type Harness } from './testing/harness.ts';
 import { buildReview } from './testing/reviews.ts';
 import { validAuthServer, validExternalAuthConfig, validMCPServer } from './testing/crd-objects.ts';
 import { authServerConfig, labelledPod, mcpServer } from './testing/objects.ts';
-import { WEBHOOK_PATHS } from './routes.ts';
+import { buildRoutes, WEBHOOK_PATHS } from './routes.ts';
+import { MCPSERVER_LABEL } from './plugins/pod/desired-injection.ts';
 import type { KubeObject, Operation } from './framework/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +29,11 @@ interface Hook {
   timeoutSeconds?: number;
   clientConfig: { service?: { name: string; namespace: string; path?: string; port?: number } };
   rules: Array<{ apiGroups: string[]; resources: string[]; operations: Operation[] }>;
+  objectSelector?: { matchExpressions?: Array<{ key: string; operator: string }> };
+  reinvocationPolicy?: string;
 }
+
+const ROUTES = buildRoutes({});
 
 function render(dir: string): Array<{ kind: string; hooks: Hook[] }> {
   const yaml = execFileSync(KUBECTL!, ['kustomize', dir], { cwd: ROOT, encoding: 'utf8' });
@@ -72,7 +77,14 @@ describe.skipIf(!KUBECTL)('config/webhook and config/default match the served pa
           expect(hook.sideEffects, hook.name).toBe('None');
           expect(hook.failurePolicy, hook.name).toBe('Fail');
           expect(path!.startsWith(kind === 'MutatingWebhookConfiguration' ? '/mutate-' : '/validate-'), `${hook.name} ${path}`).toBe(true);
+          if (kind === 'MutatingWebhookConfiguration') expect(hook.reinvocationPolicy, hook.name).toBe('IfNeeded');
+          if (path === '/mutate-pods') {
+            // Only labelled pods are sent (the plugin passes others unchanged, but the apiserver should not even call).
+            expect(hook.objectSelector?.matchExpressions, hook.name).toContainEqual({ key: MCPSERVER_LABEL, operator: 'Exists' });
+          }
           for (const rule of hook.rules) {
+            // The configuration selects exactly the operations the plugin acts on.
+            expect([...rule.operations].sort(), `${hook.name} operations`).toEqual([...ROUTES.get(path!)!.operations].sort());
             for (const resource of rule.resources) {
               const make = OBJECTS[resource];
               expect(make, `${hook.name}: resource ${resource} has no plugin`).toBeDefined();

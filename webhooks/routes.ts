@@ -1,6 +1,6 @@
 import { defaulterHandler } from './framework/defaulter-handler.ts';
 import { validatorHandler } from './framework/validator-handler.ts';
-import type { AdmissionHandler } from './framework/types.ts';
+import type { AdmissionHandler, Operation } from './framework/types.ts';
 import type { InjectionLookup } from './lookup/injection-lookup.ts';
 import { mcpAuthServerValidator } from './plugins/mcpauthserver/validate.ts';
 import { mcpAuthServerDefaulter } from './plugins/mcpauthserver/default.ts';
@@ -13,6 +13,8 @@ import { podInjector } from './plugins/pod/inject.ts';
 export interface Route {
   /** Plugin name, the `plugin` label of the metrics. */
   plugin: string;
+  /** Operations the plugin acts on (the webhook configuration should select exactly these). */
+  operations: ReadonlySet<Operation>;
   handler: AdmissionHandler;
 }
 
@@ -42,7 +44,11 @@ export const WEBHOOK_PATHS = [
  */
 export function buildRoutes(options: RouteOptions): Map<string, Route> {
   const { lookup, featureGates, clusterDomain } = options;
-  const v = <T extends { name: string }>(p: T, handler: AdmissionHandler): Route => ({ plugin: p.name, handler });
+  const v = <T extends { name: string; operations: ReadonlySet<Operation> }>(p: T, handler: AdmissionHandler): Route => ({
+    plugin: p.name,
+    operations: p.operations,
+    handler,
+  });
   const asValidator = mcpAuthServerValidator({ ...(featureGates ? { featureGates } : {}) });
   const ecValidator = mcpExternalAuthConfigValidator({ ...(lookup ? { lookup } : {}) });
   const srvValidator = mcpServerValidator({ ...(lookup ? { lookup } : {}) });
