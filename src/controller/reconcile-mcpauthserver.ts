@@ -250,6 +250,9 @@ async function validateReferences(ctx: ReconcileContext, as: MCPAuthServer): Pro
     const read = readSecret(`spec.storage.redis.${field}`, ref);
     if ('condition' in read) return read;
   }
+  if (redis?.sentinel) {
+    return fail('Unsupported', 'spec.storage.redis.sentinel: the auth server does not support Redis Sentinel yet; use storage.redis.address');
+  }
   const encRef = as.spec.storage?.encryptionKeySecretRef;
   if (encRef) {
     const read = readSecret('spec.storage.encryptionKeySecretRef', encRef);

@@ -22,6 +22,7 @@ export const configPaths = {
   upstreamClientSecret: (idp: string) => `upstreams/${idp}/client-secret`,
   redisUsername: 'storage/redis-username',
   redisPassword: 'storage/redis-password',
+  redisCa: 'storage/redis-ca.crt',
   encryptionKey: 'storage/encryption-key',
 } as const;
 
@@ -33,21 +34,23 @@ const abs = (rel: string) => `${AUTHSERVER_CONFIG_DIR}/${rel}`;
  * @example
  * authServerConfig(as).issuer // 'https://auth.mcp.example.com'
  */
-export function authServerConfig(as: MCPAuthServer): Record<string, unknown> {
+export function authServerConfig(as: MCPAuthServer, encryptionKey: { id: string } = { id: defaultEncryptionKeyId(as) }): Record<string, unknown> {
   const eff = effectiveAuthServer(as);
   const redis = as.spec.storage?.redis;
-  const redisTls = typeof redis?.tls === 'object' ? (redis.tls.enabled ?? true) : (redis?.tls ?? false);
   const storage: Record<string, unknown> = { type: eff.storageType };
   if (eff.storageType === 'redis' && redis) {
+    const caBundle = typeof redis.tls === 'object' ? redis.tls.caBundle : redis.caBundle;
     storage.redis = {
       ...(redis.address !== undefined ? { address: redis.address } : {}),
-      ...(redis.sentinel ? { sentinel: { master_name: redis.sentinel.masterName, addresses: [...redis.sentinel.addresses] } } : {}),
       ...(redis.usernameSecretRef ? { username_file: abs(configPaths.redisUsername) } : {}),
       ...(redis.passwordSecretRef ? { password_file: abs(configPaths.redisPassword) } : {}),
-      tls: redisTls,
+      tls: typeof redis.tls === 'object' ? (redis.tls.enabled ?? true) : (redis.tls ?? false),
+      ...(caBundle ? { ca_file: abs(configPaths.redisCa) } : {}),
+      // Spec §5.4: one hash-tagged prefix per MCPAuthServer, so Lua scripts stay on one cluster slot.
+      key_prefix: `thv:auth:{${as.metadata.namespace}:${as.metadata.name}}:`,
     };
   }
-  storage.encryption_key_file = abs(configPaths.encryptionKey);
+  storage.encryption_keys = [{ id: encryptionKey.id, file: abs(configPaths.encryptionKey) }];
   return {
     schema_version: 'v1',
     issuer: eff.issuer,
@@ -85,6 +88,17 @@ export function authServerConfig(as: MCPAuthServer): Record<string, unknown> {
     storage,
     dcr: { rate_per_second: 1, burst: 5, allow_confidential: false },
   };
+}
+
+/**
+ * Id of the upstream-token encryption key: the Secret's name, so records written under one key
+ * stay attributable when the Secret is replaced.
+ *
+ * @example
+ * defaultEncryptionKeyId(as) // 'mcp-auth-encryption-key'
+ */
+export function defaultEncryptionKeyId(as: MCPAuthServer): string {
+  return (as.spec.storage?.encryptionKeySecretRef?.name ?? names.encryptionKeySecret(as.metadata.name)).slice(0, 64);
 }
 
 /** The exact bytes of `config.json` (2-space JSON, trailing newline). */

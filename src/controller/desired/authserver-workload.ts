@@ -79,6 +79,7 @@ export function authServerDeployment(as: MCPAuthServer, settings: OperatorSettin
   const eff = effectiveAuthServer(as);
   const name = as.metadata.name;
   const redis = as.spec.storage?.redis;
+  const redisCa = typeof redis?.tls === 'object' ? redis.tls.caBundle : redis?.caBundle;
   const projected: unknown[] = [
     { configMap: { name: names.configConfigMap(name), items: [{ key: 'config.json', path: configPaths.configJson }] } },
     ...as.spec.signingKeys.map((k, i) => ({
@@ -97,6 +98,9 @@ export function authServerDeployment(as: MCPAuthServer, settings: OperatorSettin
       : []),
     ...(eff.storageType === 'redis' && redis?.passwordSecretRef
       ? [{ secret: { name: redis.passwordSecretRef.name, items: [{ key: redis.passwordSecretRef.key, path: configPaths.redisPassword, mode: SECRET_FILE_MODE }] } }]
+      : []),
+    ...(eff.storageType === 'redis' && redisCa
+      ? [{ configMap: { name: redisCa.configMapRef.name, items: [{ key: redisCa.configMapRef.key ?? 'ca.crt', path: configPaths.redisCa }] } }]
       : []),
     {
       secret: {

@@ -267,7 +267,7 @@ describe("the proposal's example (config/samples)", () => {
         allowed_servers: [{ namespace: 'mcp-prod', name: 'github-tools' }],
       },
       resource_map_file: '/etc/toolhive/resource-map/resources.json',
-      storage: { type: 'memory', encryption_key_file: '/etc/toolhive/authserver/storage/encryption-key' },
+      storage: { type: 'memory', encryption_keys: [{ id: 'mcp-auth-encryption-key', file: '/etc/toolhive/authserver/storage/encryption-key' }] },
       dcr: { rate_per_second: 1, burst: 5, allow_confidential: false },
     });
     // Key order follows the spec's example.
