@@ -52,8 +52,10 @@ export async function issueTokens(
       revokedAtMs: null,
     });
   }
-  await ctx.store.refreshTokens.addAccessToken(grant.familyId, jti, exp * 1000);
-  const accessToken = await signAccessToken(ctx.keys, {
+  // Remember the jti (family revocation deny-lists it) while signing.
+  const [, accessToken] = await Promise.all([
+    ctx.store.refreshTokens.addAccessToken(grant.familyId, jti, exp * 1000),
+    signAccessToken(ctx.keys, {
     iss: ctx.config.issuer,
     sub: grant.userId,
     aud: [grant.resource],
@@ -64,7 +66,8 @@ export async function issueTokens(
     client_id: client.clientId,
     ...(grant.scopes.length ? { scope: grant.scopes.join(' ') } : {}),
     tsid: grant.tsid,
-  });
+    }),
+  ]);
   return {
     access_token: accessToken,
     token_type: 'Bearer',
