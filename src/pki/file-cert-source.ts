@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
+import { secureContextOptions } from './lib/secure-context.ts';
 import { PkiError } from './types.ts';
 
 /** One consistent set of TLS material read from the mounted files. */
@@ -92,6 +95,16 @@ export class FileCertSource {
   subscribe(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Calls `server.setSecureContext()` with the new cert/key/CA on every change (same as
+   * `serveTlsFromFiles(server, this)`); returns the detach function.
+   */
+  attachToServer(server: TlsServer | HttpsServer, base: SecureContextOptions = {}): () => void {
+    const unsubscribe = this.subscribe((material) => server.setSecureContext(secureContextOptions(material, base)));
+    server.once('close', unsubscribe);
+    return unsubscribe;
   }
 
   /** Re-reads the files now; resolves true when new material was published. Never throws. */

@@ -31,9 +31,5 @@ export function serveTlsFromFiles(
   source: FileCertSource,
   base: SecureContextOptions = {},
 ): () => void {
-  const unsubscribe = source.subscribe((material) => {
-    server.setSecureContext(secureContextOptions(material, base));
-  });
-  server.once('close', unsubscribe);
-  return unsubscribe;
+  return source.attachToServer(server, base);
 }

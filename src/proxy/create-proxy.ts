@@ -49,8 +49,10 @@ export function createProxy(options: ProxyOptions): Proxy {
   if (!normalized.ok) throw new Error(`--resource-url ${normalized.message}`);
   const resource = normalized.value;
   const issuer = options.issuer;
+  requireHttpUrl('--issuer', issuer);
   const jwksUrl = options.jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
-  const upstreamOrigin = new URL(options.upstreamUrl).origin;
+  requireHttpUrl('--jwks-url', jwksUrl);
+  const upstreamOrigin = requireHttpUrl('--upstream', options.upstreamUrl).origin;
   const location = metadataLocation(resource);
   const metadataBody = JSON.stringify(buildMetadata({ resource, issuer, jwksUrl, ...(options.scopes ? { scopes: options.scopes } : {}) }));
   const verify = createClientJwtVerifier({ issuer, audience: resource, jwksUrl, ...options.jwks });
@@ -137,6 +139,17 @@ export function createProxy(options: ProxyOptions): Proxy {
     metadataUrl: location.url,
     close: () => agent.close(),
   };
+}
+
+function requireHttpUrl(flag: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${flag} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${flag} must use http or https, got ${url.protocol}`);
+  return url;
 }
 
 /** Starts the proxy on an HTTP listener (TLS is terminated in front of it, as for ToolHive's proxyrunner). */

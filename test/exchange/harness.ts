@@ -55,6 +55,8 @@ export interface Harness {
   ca: CertBundle;
   store: AuthStore;
   keys: { active: TestKey; rotated: TestKey };
+  /** The exchange's key set by kid: delete an entry to simulate removing a key from signingKeys. */
+  keySet: Map<string, TestKey>;
   audit: AuditEvent[];
   refresher: CountingRefresher;
   listener: InternalListener;
@@ -111,6 +113,7 @@ export async function startHarness(options: { allowedSubjects?: Partial<AllowedS
     ca,
     store,
     keys: { active, rotated },
+    keySet: byKid,
     audit,
     refresher,
     listener,

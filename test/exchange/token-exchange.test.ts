@@ -266,7 +266,7 @@ describe('internal token exchange: subject_token (steps 6–10)', () => {
     ],
     ['unknown kid', async ({ session }) => h.mint(session, {}, { key: await makeKey() }), 'token_unknown_kid'],
     [
-      'kid of a removed key (right kid, signed by another key)',
+      'a known kid with a signature by another key',
       async ({ session }) => h.mint(session, {}, { key: { ...(await makeKey()), kid: h.keys.active.kid } }),
       'token_bad_signature',
     ],
@@ -311,6 +311,21 @@ describe('internal token exchange: subject_token (steps 6–10)', () => {
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(h.audit.slice(before)).toEqual([expect.objectContaining({ event: 'token_exchange', outcome: 'denied', reason })]);
     expect(h.refresher.calls).toBe(0);
+  });
+
+  it('kid of a key removed from signingKeys → invalid_grant (a token that passed before)', async () => {
+    const { session } = await h.seedSession();
+    const token = await h.mint(session, {}, { key: h.keys.rotated });
+    const agent = await h.clientAgent();
+    expect((await h.exchange(agent, exchangeForm(token))).status).toBe(200);
+    h.keySet.delete(h.keys.rotated.kid);
+    try {
+      const res = await h.exchange(agent, exchangeForm(token));
+      expect(res).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+      expect(h.audit.at(-1)).toMatchObject({ reason: 'token_unknown_kid' });
+    } finally {
+      h.keySet.set(h.keys.rotated.kid, h.keys.rotated);
+    }
   });
 
   it('expired session → invalid_grant', async () => {

@@ -73,6 +73,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe('proxy: options', () => {
+  it.each([
+    [{ upstreamUrl: 'not a url' }, /--upstream must be an absolute http\(s\) URL/],
+    [{ upstreamUrl: 'ftp://x' }, /--upstream must use http or https/],
+    [{ issuer: 'auth.example' }, /--issuer must be an absolute/],
+    [{ resourceUrl: 'https://h/mcp?x=1' }, /--resource-url/],
+  ])('rejects %j with a message naming the flag', (change, message) => {
+    expect(() => createProxy({ resourceUrl: RESOURCE, issuer: ISSUER, upstreamUrl: 'http://127.0.0.1:1', exchanger, ...change })).toThrow(message);
+  });
+});
+
 describe('proxy: RFC 9728 metadata and challenges', () => {
   it('serves protected-resource metadata at the bare and path-suffixed well-known URLs', async () => {
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
