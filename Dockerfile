@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# mcp-authserver: one image for every component (controller + webhooks, auth server, proxy).
+#   docker build -t mcp-authserver:dev .
+# Build stage: full npm install (TypeScript), compile to dist/, then drop dev dependencies.
+FROM node:22-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+COPY webhooks ./webhooks
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/.cache
+
+# Runtime: distroless Node 22 (no shell, no package manager), non-root, read-only friendly.
+FROM gcr.io/distroless/nodejs22-debian12:nonroot
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/bin ./bin
+COPY --from=build /src/dist ./dist
+# 65532 = distroless "nonroot"; the manifests set the same runAsUser/fsGroup.
+USER 65532:65532
+EXPOSE 8443 9443 8081
+# bin/mcp-authserver.mjs runs dist/src/cli/main.js when present (always, in this image).
+ENTRYPOINT ["/nodejs/bin/node", "bin/mcp-authserver.mjs"]
+CMD ["--help"]
