@@ -20,6 +20,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 
 /** Row shape of bench/index.ts (`bench/types.ts`), declared here so this file runs alone. */
