@@ -101,7 +101,8 @@ function get(port: number, path: string): Promise<string> {
 
 interface BenchWorker {
   port: number;
-  ask<K extends 'metrics' | 'activeMs'>(key: K): Promise<K extends 'metrics' ? string : number>;
+  metrics(): Promise<string>;
+  activeMs(): Promise<number>;
   stop(): Promise<number>;
 }
 
@@ -114,19 +115,21 @@ async function startWorker(init: WorkerInit): Promise<BenchWorker> {
     worker.once('message', (m: { port: number }) => resolve(m.port));
     worker.once('error', reject);
   });
+  const ask = (question: 'metrics' | 'active'): Promise<FromWorker> =>
+    new Promise((resolve) => {
+      const field = question === 'metrics' ? 'metrics' : 'activeMs';
+      const onMessage = (m: FromWorker) => {
+        if (!(field in m)) return;
+        worker.off('message', onMessage);
+        resolve(m);
+      };
+      worker.on('message', onMessage);
+      worker.postMessage(question);
+    });
   return {
     port,
-    ask(key) {
-      return new Promise((resolve) => {
-        const onMessage = (m: FromWorker) => {
-          if (!(key in m)) return;
-          worker.off('message', onMessage);
-          resolve((m as unknown as Record<K, K extends 'metrics' ? string : number>)[key]);
-        };
-        worker.on('message', onMessage);
-        worker.postMessage(key === 'metrics' ? 'metrics' : 'active');
-      });
-    },
+    metrics: async () => ((await ask('metrics')) as { metrics: string }).metrics,
+    activeMs: async () => ((await ask('active')) as { activeMs: number }).activeMs,
     stop: () => worker.terminate(),
   };
 }
@@ -158,9 +161,9 @@ async function load(port: number, path: string, body: string, rate?: number, dur
 
 /** Active event-loop ms per request of `worker` while `run` executes. */
 async function activeMsPerRequest(worker: BenchWorker, run: () => Promise<Load>): Promise<{ load: Load; costMs: number }> {
-  const before = await worker.ask('activeMs');
+  const before = await worker.activeMs();
   const result = await run();
-  const after = await worker.ask('activeMs');
+  const after = await worker.activeMs();
   return { load: result, costMs: result.total > 0 ? (after - before) / result.total : NaN };
 }
 
@@ -196,9 +199,9 @@ export async function run(): Promise<BenchRow[]> {
       await load(webhook.port, path, body, FIXED_RATE, 2);
       await load(echo.port, path, body, FIXED_RATE, 2);
 
-      const h0 = handlerCounts(await webhook.ask('metrics'), plugin);
+      const h0 = handlerCounts(await webhook.metrics(), plugin);
       const fixed = await activeMsPerRequest(webhook, () => load(webhook.port, path, body, FIXED_RATE));
-      const h1 = handlerCounts(await webhook.ask('metrics'), plugin);
+      const h1 = handlerCounts(await webhook.metrics(), plugin);
       const floor = await activeMsPerRequest(echo, () => load(echo.port, path, body, FIXED_RATE));
       const measured = h1.count - h0.count;
       const share = measured > 0 ? (h1.within - h0.within) / measured : 0;
