@@ -202,6 +202,25 @@ describe('internal token exchange: request shape (steps 2 and 5)', () => {
     expect(res).toMatchObject({ status: 413, body: { error: 'invalid_request' } });
   });
 
+  it('chunked body over 64 KiB (no content-length) → 413, counted while streaming', async () => {
+    const { token } = await validToken();
+    const agent = await h.clientAgent();
+    const prefix = new URLSearchParams(exchangeForm(token)).toString();
+    async function* chunks() {
+      yield Buffer.from(prefix);
+      for (let i = 0; i < 20; i++) yield Buffer.from(`&pad${i}=${'x'.repeat(4096)}`);
+    }
+    const { request } = await import('undici');
+    const res = await request(`${h.url}/internal/token-exchange`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: chunks(),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(await res.body.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('repeated subject_token → 400 invalid_request naming the parameter', async () => {
     const { token } = await validToken();
     const body = `${new URLSearchParams(exchangeForm(token)).toString()}&subject_token=${token}`;
