@@ -143,6 +143,28 @@ describe('MCPAuthServer: Pending → Ready as the dependencies appear', () => {
   });
 });
 
+describe('watches', () => {
+  it('after dropped watch connections the informers resume; a CA renewal re-syncs the public bundle', async () => {
+    const { server, start } = await setup();
+    baseSecrets(server);
+    server.putObject(authServer(NS, 'mcp-auth'));
+    await start();
+    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
+    issueCertificate(server, CM_NS, CA);
+    await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
+
+    server.dropWatches();
+    const renewed = '-----BEGIN CERTIFICATE-----\nMIIBrenewed\n-----END CERTIFICATE-----\n';
+    const caSecret = server.getObject('v1', 'Secret', CM_NS, CA)!;
+    putSecret(server, CM_NS, CA, { 'tls.crt': renewed, 'tls.key': 'NEW KEY', 'ca.crt': renewed }, { labels: caSecret.metadata.labels, annotations: caSecret.metadata.annotations });
+    const bundle = await eventually(() => {
+      const cm = server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle');
+      return (cm?.data as Record<string, string> | undefined)?.['ca.crt'] === renewed && cm;
+    }, 'renewed CA in the bundle');
+    expect(JSON.stringify(bundle)).not.toContain('NEW KEY');
+  });
+});
+
 describe('status tells the user what is missing', () => {
   it('Secret absent → Failed SecretNotFound naming the field; creating it lets the reconcile continue', async () => {
     const { server, start } = await setup();
