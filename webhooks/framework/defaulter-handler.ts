@@ -1,7 +1,9 @@
 import { allowed, denied, errored, patched } from './responses.ts';
 import { patchFromRaw } from './patch-from-raw.ts';
 import { checkKind, copy, subjectOf } from './validator-handler.ts';
-import type { AdmissionHandler, DefaultingPlugin, KubeObject, Operation } from './types.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { escapePathComponent } from 'fast-json-patch';
+import type { AdmissionHandler, DefaultingPlugin, JsonPatchOperation, KubeObject, Operation } from './types.ts';
 
 /**
  * Adapts a {@link DefaultingPlugin} to an {@link AdmissionHandler}: DELETE (and undeclared
@@ -19,11 +21,40 @@ export function defaulterHandler<T extends KubeObject>(plugin: DefaultingPlugin<
     if (kindProblem) return kindProblem;
     if (req.operation === 'DELETE' || !plugin.operations.has(req.operation as Exclude<Operation, 'DELETE'>)) return allowed();
     if (!req.object) return errored(400, `request.object: required for ${req.operation}`);
-    const working = copy(req.object) as T;
+    const scope = plugin.patchScope;
+    const working = (scope ? scopedCopy(req.object, scope) : copy(req.object)) as T;
     const result = await plugin.default(working, req);
     if (result?.error) return errored(result.error.code, result.error.message);
     const warnings = result?.warnings ?? [];
     if (result?.errors && result.errors.length > 0) return denied(result.errors, warnings, subjectOf(req));
-    return patched(patchFromRaw(req.object, working), warnings);
+    return patched(scope ? scopedPatch(req.object, working, scope) : patchFromRaw(req.object, working), warnings);
   };
+}
+
+/** Shallow copy of `raw` whose `scope` fields are deep copies (the others stay shared, read-only). */
+function scopedCopy(raw: KubeObject, scope: readonly string[]): KubeObject {
+  const out: KubeObject = { ...raw };
+  for (const key of scope) if (key in raw) out[key] = copy(raw[key]);
+  return out;
+}
+
+/** The RFC 6902 patch of the `scope` fields only, with paths from the object root. */
+function scopedPatch(raw: KubeObject, working: KubeObject, scope: readonly string[]): JsonPatchOperation[] {
+  const ops: JsonPatchOperation[] = [];
+  for (const key of scope) {
+    const root = `/${escapePathComponent(key)}`;
+    const before = raw[key];
+    const after = working[key];
+    if (before === undefined && after === undefined) continue;
+    if (before === undefined) ops.push({ op: 'add', path: root, value: after });
+    else if (after === undefined) ops.push({ op: 'remove', path: root });
+    else if (isPlainObject(before) && isPlainObject(after)) {
+      for (const op of patchFromRaw(before, after)) ops.push({ ...op, path: `${root}${op.path}` });
+    } else if (!isDeepStrictEqual(before, after)) ops.push({ op: 'replace', path: root, value: after });
+  }
+  return ops;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

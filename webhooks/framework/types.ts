@@ -140,6 +140,12 @@ export interface DefaultingPlugin<T extends KubeObject = KubeObject> {
   name: string;
   kind: KindMatch;
   operations: ReadonlySet<Exclude<Operation, 'DELETE'>>;
+  /**
+   * Top-level fields the plugin may change (e.g. `['spec']`). Only these are copied and diffed;
+   * the others are shared with the raw object and must be treated as read-only. Absent = the
+   * whole object (the safe default).
+   */
+  patchScope?: readonly string[];
   default(obj: T, req: AdmissionRequest): void | DefaultingResult | Promise<void | DefaultingResult>;
 }
 

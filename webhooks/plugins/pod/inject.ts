@@ -29,6 +29,8 @@ export function podInjector(options: PodInjectorOptions) {
     name: 'pod-inject',
     kind: { group: '', kind: 'Pod' },
     operations: new Set(['CREATE'] as const),
+    // Only the pod spec changes; metadata (with managedFields) is read, never copied or diffed.
+    patchScope: ['spec'],
     default(pod, req): DefaultingResult | undefined {
       const serverName = pod.metadata?.labels?.[MCPSERVER_LABEL];
       if (serverName === undefined) return undefined;
