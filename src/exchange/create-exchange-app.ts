@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { AllowedSubjects } from '../spiffe/index.ts';
 import type { AuthStore } from '../store/index.ts';
 import { hashForLog, type AuditEvent, type AuditLogger } from '../telemetry/index.ts';
-import { ExchangeError, NotFound, ServerError, TemporarilyUnavailable } from './errors.ts';
+import { ExchangeError, NotFound, ServerError } from './errors.ts';
 import type { VerificationKeys } from './lib/verify-subject-token.ts';
 import { UpstreamRefreshCoordinator, type UpstreamRefresher } from './refresh-upstream.ts';
 import {
@@ -115,11 +115,13 @@ export function createExchangeApp(options: CreateExchangeAppOptions): ExchangeAp
   };
 }
 
+/**
+ * Spec §2.10 step 12: upstream, network and storage failures are 500 server_error with a fixed
+ * text (the proxy maps any 5xx to 503 for its client, §2.11); the audit reason tells them apart.
+ */
 function toExchangeError(err: unknown): ExchangeError {
   if (err instanceof ExchangeError) return err;
-  if ((err as { name?: string; code?: string }).code === 'unavailable' && (err as Error).name === 'StoreError') {
-    return new TemporarilyUnavailable('store_unavailable');
-  }
+  if ((err as Error).name === 'StoreError') return new ServerError(`store_${(err as { code?: string }).code ?? 'error'}`);
   return new ServerError('internal_error');
 }
 

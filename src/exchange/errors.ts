@@ -52,15 +52,6 @@ export class ServerError extends ExchangeError {
     super(reason, 'the server encountered an internal error');
   }
 }
-/** Storage unreachable (StoreError 'unavailable') → 503, retryable. */
-export class TemporarilyUnavailable extends ExchangeError {
-  readonly error = 'temporarily_unavailable';
-  readonly status = 503;
-  constructor(reason: string) {
-    super(reason, 'storage is temporarily unavailable, retry later');
-    this.headers['Retry-After'] = '1';
-  }
-}
 export class NotFound extends ExchangeError {
   readonly error = 'not_found';
   readonly status = 404;

@@ -76,7 +76,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { allowedSubjects?: Partial<AllowedSubjects> } = {}): Promise<Harness> {
+export async function startHarness(options: { allowedSubjects?: Partial<AllowedSubjects>; store?: AuthStore } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'exchange-'));
   const ca = await createCA({ commonName: 'test internal CA' });
   const server = await issueServerCert(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
@@ -84,7 +84,7 @@ export async function startHarness(options: { allowedSubjects?: Partial<AllowedS
   const source = new FileCertSource({ ...files, pollIntervalMs: 60_000 });
   await source.start();
   const now = () => Date.now();
-  const store = createMemoryStore({ encryptionKeys: { activeKeyId: 'k1', keys: { k1: randomBytes(32) } }, now, sweepIntervalMs: 0 });
+  const store = options.store ?? createMemoryStore({ encryptionKeys: { activeKeyId: 'k1', keys: { k1: randomBytes(32) } }, now, sweepIntervalMs: 0 });
   const active = await makeKey();
   const rotated = await makeKey();
   const byKid = new Map([active, rotated].map((k) => [k.kid, k]));

@@ -61,3 +61,27 @@ describe('upstream refresh across replicas (Redis lease)', () => {
     expect((await b.upstreamTokens.get('tsid-1', 'idp', Date.now()))?.tokens.refreshToken).toBe('rt-2');
   });
 });
+
+describe('exchange with the Redis store', () => {
+  it('serves from Redis, and answers 500 server_error (fixed text, audited) when Redis stops answering', async () => {
+    const { startHarness, exchangeForm } = await import('./harness.ts');
+    const h = await startHarness({ store: replicas[0]! });
+    try {
+      const { session, upstream } = await h.seedSession();
+      const token = await h.mint(session);
+      const agent = await h.clientAgent();
+      const ok = await h.exchange(agent, exchangeForm(token));
+      expect(ok).toMatchObject({ status: 200, body: { access_token: upstream.accessToken } });
+      redis.hang();
+      try {
+        const res = await h.exchange(agent, exchangeForm(token));
+        expect(res).toMatchObject({ status: 500, body: { error: 'server_error', error_description: 'the server encountered an internal error' } });
+        expect(h.audit.at(-1)).toMatchObject({ event: 'token_exchange', outcome: 'error', reason: 'store_unavailable' });
+      } finally {
+        redis.resume();
+      }
+    } finally {
+      await h.close().catch(() => undefined);
+    }
+  });
+});
