@@ -1,4 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { AuthServerConfig } from '../config/index.ts';
 import { createAuditLogger, createLogger, createMetrics, type AuditLogger, type AuthServerMetrics, type Logger } from '../telemetry/index.ts';
 import type { AuthStore, Client } from '../store/index.ts';
@@ -16,6 +19,7 @@ import { tokenRoute } from './routes/token.ts';
 import { registerRoute } from './routes/register.ts';
 import { revokeRoute } from './routes/revoke.ts';
 import { healthzRoute, readyzRoute } from './routes/health.ts';
+import { cors } from './lib/http.ts';
 
 export interface CreateAuthServerOptions {
   logger?: Logger;
@@ -99,7 +103,19 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
     return store.clients.get(clientId);
   };
 
-  const ctx: AuthServerContext = { config, store, keys, resourceMap, upstreams, audit, logger, metrics, now, resolveClient };
+  // Public events carry the common fields of spec §6.3 from the request they belong to.
+  const requestScope = new AsyncLocalStorage<{ requestId: string; remoteAddr: string; startedMs: number }>();
+  const publicAudit: AuditLogger = {
+    write(event) {
+      const scope = requestScope.getStore();
+      audit.write(
+        scope
+          ? { listener: 'public', request_id: scope.requestId, remote_addr: scope.remoteAddr, latency_ms: Math.round((performance.now() - scope.startedMs) * 100) / 100, ...event }
+          : { listener: 'public', ...event },
+      );
+    },
+  };
+  const ctx: AuthServerContext = { config, store, keys, resourceMap, upstreams, audit: publicAudit, logger, metrics, now, resolveClient };
 
   // Discovery at start, retried in the background until each IdP answered once (readyz waits).
   let closed = false;
@@ -138,26 +154,35 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDurationSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    next();
+    requestScope.run({ requestId: randomUUID(), remoteAddr: req.socket.remoteAddress ?? '', startedMs: performance.now() }, next);
   });
+
+  const discovery = discoveryRoutes(ctx);
+  const router = express.Router();
   // Spec §2.0: nothing under /internal/* exists on the public listener, not even as a hint.
-  app.all(/^\/internal(\/.*)?$/, (_req, res) => {
-    res.status(404).type('text/plain').send('not found');
-  });
-  for (const [paths, handlers] of discoveryRoutes(ctx)) app.get(paths, ...handlers);
-  app.options(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'], ...jwksRoute(ctx).slice(0, 1));
-  app.get('/.well-known/jwks.json', ...jwksRoute(ctx));
-  app.get('/oauth/authorize', ...authorizeRoute(ctx));
-  app.post('/oauth/authorize', ...authorizeRoute(ctx));
-  app.get('/oauth/callback', ...callbackRoute(ctx));
-  app.all('/oauth/token', ...methods(['POST', 'OPTIONS']), ...tokenRoute(ctx));
-  app.all('/oauth/register', ...methods(['POST', 'OPTIONS']), ...registerRoute(ctx));
-  app.all('/oauth/revoke', ...methods(['POST', 'OPTIONS']), ...revokeRoute(ctx));
-  app.get('/healthz', ...healthzRoute());
-  app.get('/readyz', ...readyzRoute(readiness));
-  app.use((_req: Request, res: Response) => {
-    res.status(404).type('text/plain').send('not found');
-  });
+  router.all(/^\/internal(\/.*)?$/, notFound);
+  router.get('/.well-known/oauth-authorization-server', ...discovery.oauthAuthorizationServer);
+  router.get('/.well-known/openid-configuration', ...discovery.openidConfiguration);
+  router.get('/.well-known/jwks.json', ...jwksRoute(ctx));
+  router.options(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'], cors('GET'));
+  router.get('/oauth/authorize', ...authorizeRoute(ctx));
+  router.post('/oauth/authorize', ...authorizeRoute(ctx));
+  router.get('/oauth/callback', ...callbackRoute(ctx));
+  router.all('/oauth/token', ...methods(['POST', 'OPTIONS']), ...tokenRoute(ctx));
+  router.all('/oauth/register', ...methods(['POST', 'OPTIONS']), ...registerRoute(ctx));
+  router.all('/oauth/revoke', ...methods(['POST', 'OPTIONS']), ...revokeRoute(ctx));
+  router.get('/healthz', ...healthzRoute());
+  router.get('/readyz', ...readyzRoute(readiness));
+  // A path-based issuer (https://host/tenant) serves its endpoints under that path too, and its
+  // metadata in the RFC 8414 §3.1 suffix form (/.well-known/oauth-authorization-server/tenant).
+  const issuerPath = new URL(config.issuer).pathname.replace(/\/$/, '');
+  if (issuerPath) {
+    app.get(`/.well-known/oauth-authorization-server${issuerPath}`, ...discovery.oauthAuthorizationServer);
+    app.get(`/.well-known/openid-configuration${issuerPath}`, ...discovery.openidConfiguration);
+    app.use(issuerPath, router);
+  }
+  app.use(router);
+  app.use(notFound);
   app.use(function serializeError(err: unknown, req: Request, res: Response, _next: NextFunction) {
     const mapped = toOAuthError(err);
     if (mapped.status >= 500) {
@@ -165,7 +190,7 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
       logger.error({ path: req.path, status: mapped.status, detail: mapped.detail }, mapped.description);
     }
     if (res.headersSent) return;
-    if (req.path === '/oauth/register' && mapped.error === 'invalid_request') {
+    if (req.path.endsWith('/oauth/register') && mapped.error === 'invalid_request') {
       sendOAuthError(res, new InvalidClientMetadata(mapped.description));
       return;
     }
@@ -191,6 +216,10 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
       await documents?.close();
     },
   };
+}
+
+function notFound(_req: Request, res: Response): void {
+  res.status(404).type('text/plain').send('not found');
 }
 
 /** 405 with Allow for other methods on POST-only endpoints. */

@@ -53,7 +53,9 @@ export function handler(ctx: AuthServerContext) {
     if (resource !== undefined && resource !== record.resource) throw new InvalidTarget('resource does not match the one of the original grant');
 
     const [session, upstream] = await Promise.all([ctx.store.sessions.get(record.tsid), ctx.store.upstreamTokens.getAll(record.tsid)]);
-    if (!session || session.revokedAtMs !== undefined) throw new InvalidGrant('the session of this refresh token no longer exists');
+    if (!session || session.revokedAtMs !== undefined || session.expiresAtMs <= ctx.now()) {
+      throw new InvalidGrant('the session of this refresh token no longer exists');
+    }
     if (Object.keys(upstream).length === 0) throw new InvalidGrant('the upstream login of this session is gone; authorize again');
 
     let outcome: RotateOutcome = 'ok';

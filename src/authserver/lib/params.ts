@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidRequest, type OAuthError } from '../errors.ts';
 
@@ -67,11 +68,15 @@ export function readBody(limitBytes: number, tooLarge: (limitBytes: number) => O
       }
       chunks.push(chunk);
     });
-    req.on('end', () => {
-      if (failed) return;
-      req.rawBody = Buffer.concat(chunks);
-      next();
-    });
+    // Stream events run outside the request's async context: bind so audit events keep it.
+    req.on(
+      'end',
+      AsyncResource.bind(() => {
+        if (failed) return;
+        req.rawBody = Buffer.concat(chunks);
+        next();
+      }),
+    );
     req.on('error', (err) => {
       if (!failed) next(err);
     });

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuthServerContext } from '../context.ts';
 import {
   InvalidClient,
@@ -128,8 +128,6 @@ function startAuthorization(ctx: AuthServerContext) {
       ctx.audit.write({
         event: 'authorize.start',
         outcome: 'success',
-        request_id: randomUUID(),
-        listener: 'public',
         client_id: client.clientId,
         redirect_uri: redirectUri,
         resource: request.resource,
@@ -140,7 +138,7 @@ function startAuthorization(ctx: AuthServerContext) {
       res.redirect(302, url.href);
     } catch (thrown) {
       const err = mapAuthorizeError(thrown);
-      ctx.audit.write({ event: 'authorize.start', outcome: err.status >= 500 ? 'error' : 'denied', reason: err.error, client_id: client.clientId, listener: 'public' });
+      ctx.audit.write({ event: 'authorize.start', outcome: err.status >= 500 ? 'error' : 'denied', reason: err.error, client_id: client.clientId });
       // Task: storage failures fail closed with 503 and an OAuth body, not a redirect.
       if (err instanceof TemporarilyUnavailable && !(thrown instanceof UpstreamError)) {
         sendOAuthError(res, err);

@@ -43,13 +43,14 @@ function serve(build: () => Record<string, unknown>): RequestHandler {
   };
 }
 
-/** GET /.well-known/oauth-authorization-server[/<issuer-path>] and openid-configuration (+ suffix variants). */
-export function discoveryRoutes(ctx: AuthServerContext): Array<[string[], RequestHandler[]]> {
-  const issuerPath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
-  const paths = (name: string) =>
-    issuerPath ? [`/.well-known/${name}`, `/.well-known/${name}${issuerPath}`, `${issuerPath}/.well-known/${name}`] : [`/.well-known/${name}`];
-  return [
-    [paths('oauth-authorization-server'), [cors('GET'), publicCache, serve(() => authorizationServerMetadata(ctx))]],
-    [paths('openid-configuration'), [cors('GET'), publicCache, serve(() => openidConfiguration(ctx))]],
-  ];
+/**
+ * GET /.well-known/oauth-authorization-server and /.well-known/openid-configuration handlers. The
+ * app mounts them at the root, under the issuer path, and in the RFC 8414 §3.1 suffix form
+ * `/.well-known/<name><issuer-path>` for path-based issuers.
+ */
+export function discoveryRoutes(ctx: AuthServerContext): { oauthAuthorizationServer: RequestHandler[]; openidConfiguration: RequestHandler[] } {
+  return {
+    oauthAuthorizationServer: [cors('GET'), publicCache, serve(() => authorizationServerMetadata(ctx))],
+    openidConfiguration: [cors('GET'), publicCache, serve(() => openidConfiguration(ctx))],
+  };
 }
