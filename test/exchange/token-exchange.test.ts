@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { createCA, type ClientCertOptions } from '../../src/pki/index.ts';
@@ -215,7 +216,7 @@ describe('internal token exchange: request shape (steps 2 and 5)', () => {
       dispatcher: agent,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: chunks(),
+      body: Readable.from(chunks()),
     });
     expect(res.statusCode).toBe(413);
     expect(await res.body.json()).toMatchObject({ error: 'invalid_request' });
