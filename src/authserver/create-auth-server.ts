@@ -1,5 +1,4 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AuthServerConfig } from '../config/index.ts';
@@ -103,19 +102,7 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
     return store.clients.get(clientId);
   };
 
-  // Public events carry the common fields of spec §6.3 from the request they belong to.
-  const requestScope = new AsyncLocalStorage<{ requestId: string; remoteAddr: string; startedMs: number }>();
-  const publicAudit: AuditLogger = {
-    write(event) {
-      const scope = requestScope.getStore();
-      audit.write(
-        scope
-          ? { listener: 'public', request_id: scope.requestId, remote_addr: scope.remoteAddr, latency_ms: Math.round((performance.now() - scope.startedMs) * 100) / 100, ...event }
-          : { listener: 'public', ...event },
-      );
-    },
-  };
-  const ctx: AuthServerContext = { config, store, keys, resourceMap, upstreams, audit: publicAudit, logger, metrics, now, resolveClient };
+  const ctx: AuthServerContext = { config, store, keys, resourceMap, upstreams, audit, logger, metrics, now, resolveClient };
 
   // Discovery at start, retried in the background until each IdP answered once (readyz waits).
   let closed = false;
@@ -154,7 +141,8 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDurationSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    requestScope.run({ requestId: randomUUID(), remoteAddr: req.socket.remoteAddress ?? '', startedMs: performance.now() }, next);
+    res.locals.requestScope = { requestId: randomUUID(), remoteAddr: req.socket.remoteAddress ?? '', startedMs: performance.now() };
+    next();
   });
 
   const discovery = discoveryRoutes(ctx);

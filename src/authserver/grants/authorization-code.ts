@@ -8,6 +8,7 @@ import { s256, safeEqual, sha256Hex } from '../lib/tokens.ts';
 import { issueTokens } from '../lib/issue-tokens.ts';
 import { revokeGrant } from '../lib/revoke-grant.ts';
 import { hashForLog } from '../../telemetry/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 export const grantType = 'authorization_code';
 export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
@@ -36,7 +37,7 @@ export function handler(ctx: AuthServerContext) {
       // RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens previously issued from it.
       await revokeGrant(ctx, { familyId: record.familyId, tsid: record.tsid });
       ctx.metrics.replaysDetected.inc({ kind: 'code' });
-      ctx.audit.write({ event: 'code.replay_detected', outcome: 'denied', reason: 'code_reused', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
+      requestAudit(ctx, res).write({ event: 'code.replay_detected', outcome: 'denied', reason: 'code_reused', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
       throw new InvalidGrant('code was already used; tokens issued from it have been revoked');
     }
     if (record.expiresAtMs <= ctx.now()) throw new InvalidGrant('code is invalid or expired');
@@ -55,7 +56,7 @@ export function handler(ctx: AuthServerContext) {
       (next) => ctx.store.refreshTokens.create(next),
     );
     ctx.metrics.tokensIssued.inc({ grant_type: grantType });
-    ctx.audit.write({
+    requestAudit(ctx, res).write({
       event: 'token.issue',
       outcome: 'success',
       grant_type: grantType,

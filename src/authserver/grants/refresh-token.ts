@@ -9,6 +9,7 @@ import { issueTokens } from '../lib/issue-tokens.ts';
 import { revokeGrant } from '../lib/revoke-grant.ts';
 import { hashForLog } from '../../telemetry/index.ts';
 import type { RotateOutcome } from '../../store/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 export const grantType = 'refresh_token';
 export const parameters: ReadonlySet<string> = new Set(['refresh_token', 'scope', 'resource']);
@@ -39,7 +40,7 @@ export function handler(ctx: AuthServerContext) {
     if (!record) throw new InvalidGrant(REJECTION.not_found);
     if (record.clientId !== client.clientId) throw new InvalidGrant('refresh token was issued to another client');
     if (record.usedAtMs !== null || record.revokedAtMs !== null) {
-      await replayDetected(ctx, record.familyId, record.tsid, client.clientId);
+      await replayDetected(ctx, res, record.familyId, record.tsid, client.clientId);
       throw new InvalidGrant(REJECTION.replay);
     }
     if (record.expiresAtMs <= ctx.now()) throw new InvalidGrant(REJECTION.expired);
@@ -64,12 +65,12 @@ export function handler(ctx: AuthServerContext) {
       if (outcome !== 'ok') throw new RotationLost(outcome);
     }).catch(async (err: unknown) => {
       if (!(err instanceof RotationLost)) throw err;
-      if (err.outcome === 'replay' || err.outcome === 'revoked') await replayDetected(ctx, record.familyId, record.tsid, client.clientId);
+      if (err.outcome === 'replay' || err.outcome === 'revoked') await replayDetected(ctx, res, record.familyId, record.tsid, client.clientId);
       throw new InvalidGrant(REJECTION[err.outcome]);
     });
     await ctx.store.sessions.extend(record.tsid, ctx.now() + ctx.config.tokenLifespans.refreshTokenSeconds * 1000);
     ctx.metrics.tokensIssued.inc({ grant_type: grantType });
-    ctx.audit.write({
+    requestAudit(ctx, res).write({
       event: 'token.issue',
       outcome: 'success',
       grant_type: grantType,
@@ -89,8 +90,8 @@ class RotationLost extends Error {
   }
 }
 
-async function replayDetected(ctx: AuthServerContext, familyId: string, tsid: string, clientId: string): Promise<void> {
+async function replayDetected(ctx: AuthServerContext, res: Response, familyId: string, tsid: string, clientId: string): Promise<void> {
   await revokeGrant(ctx, { familyId, tsid });
   ctx.metrics.replaysDetected.inc({ kind: 'refresh_token' });
-  ctx.audit.write({ event: 'refresh.replay_detected', outcome: 'denied', reason: 'refresh_token_reused', client_id: clientId, family_id: familyId, tsid_hash: hashForLog(tsid) });
+  requestAudit(ctx, res).write({ event: 'refresh.replay_detected', outcome: 'denied', reason: 'refresh_token_reused', client_id: clientId, family_id: familyId, tsid_hash: hashForLog(tsid) });
 }

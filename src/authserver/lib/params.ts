@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidRequest, type OAuthError } from '../errors.ts';
 
@@ -68,15 +67,11 @@ export function readBody(limitBytes: number, tooLarge: (limitBytes: number) => O
       }
       chunks.push(chunk);
     });
-    // Stream events run outside the request's async context: bind so audit events keep it.
-    req.on(
-      'end',
-      AsyncResource.bind(() => {
-        if (failed) return;
-        req.rawBody = Buffer.concat(chunks);
-        next();
-      }),
-    );
+    req.on('end', () => {
+      if (failed) return;
+      req.rawBody = Buffer.concat(chunks);
+      next();
+    });
     req.on('error', (err) => {
       if (!failed) next(err);
     });

@@ -22,6 +22,7 @@ import { s256 } from '../lib/tokens.ts';
 import { redirectToClient } from '../lib/redirect.ts';
 import { UpstreamError } from '../upstream/upstream-idp.ts';
 import type { Client, PendingAuthorization } from '../../store/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 /** Spec §5.2: pending authorizations live 10 minutes. */
 export const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -125,7 +126,7 @@ function startAuthorization(ctx: AuthServerContext) {
       };
       const url = await upstream.authorizationUrl({ state: internalState, nonce, codeChallenge: s256(verifier) });
       await ctx.store.pending.put(internalState, pending, PENDING_TTL_MS);
-      ctx.audit.write({
+      requestAudit(ctx, res).write({
         event: 'authorize.start',
         outcome: 'success',
         client_id: client.clientId,
@@ -138,7 +139,7 @@ function startAuthorization(ctx: AuthServerContext) {
       res.redirect(302, url.href);
     } catch (thrown) {
       const err = mapAuthorizeError(thrown);
-      ctx.audit.write({ event: 'authorize.start', outcome: err.status >= 500 ? 'error' : 'denied', reason: err.error, client_id: client.clientId });
+      requestAudit(ctx, res).write({ event: 'authorize.start', outcome: err.status >= 500 ? 'error' : 'denied', reason: err.error, client_id: client.clientId });
       // Task: storage failures fail closed with 503 and an OAuth body, not a redirect.
       if (err instanceof TemporarilyUnavailable && !(thrown instanceof UpstreamError)) {
         sendOAuthError(res, err);

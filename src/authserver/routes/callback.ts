@@ -10,6 +10,7 @@ import { toOAuthError } from '../errors.ts';
 import { PENDING_TTL_MS } from './authorize.ts';
 import { hashForLog } from '../../telemetry/index.ts';
 import type { PendingAuthorization, UpstreamTokens } from '../../store/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 function plain(res: Response, status: number, text: string): void {
   res.status(status).type('text/plain').send(text);
@@ -39,7 +40,7 @@ function handleCallback(ctx: AuthServerContext) {
       const pending = state ? await takePending(ctx, res, state) : null;
       if (pending === undefined) return;
       if (!pending) return plain(res, 502, 'upstream authentication failed');
-      ctx.audit.write({ event: 'authorize.callback', outcome: 'denied', reason: 'upstream_error', upstream_idp: pending.upstreamProvider, client_id: pending.clientId });
+      requestAudit(ctx, res).write({ event: 'authorize.callback', outcome: 'denied', reason: 'upstream_error', upstream_idp: pending.upstreamProvider, client_id: pending.clientId });
       return clientRedirect(pending, 'access_denied', 'the upstream identity provider denied the authorization');
     }
     // Step 2.
@@ -62,7 +63,7 @@ function handleCallback(ctx: AuthServerContext) {
     } catch (err) {
       const reason = err instanceof UpstreamError ? err.code : 'exchange_failed';
       ctx.logger.warn({ upstream_idp: upstream.name, reason, detail: err instanceof UpstreamError ? err.detail : String(err) }, 'upstream code exchange failed');
-      ctx.audit.write({ event: 'authorize.callback', outcome: 'error', reason, upstream_idp: upstream.name, client_id: pending.clientId });
+      requestAudit(ctx, res).write({ event: 'authorize.callback', outcome: 'error', reason, upstream_idp: upstream.name, client_id: pending.clientId });
       const description = err instanceof UpstreamError && err.code === 'identity_invalid' ? 'failed to verify user identity' : `code exchange with the upstream identity provider failed`;
       return clientRedirect(pending, 'server_error', description);
     }
@@ -91,7 +92,7 @@ function handleCallback(ctx: AuthServerContext) {
       };
       await ctx.store.upstreamTokens.store(pending.tsid, upstream.name, row);
       stored = true;
-      ctx.audit.write({
+      requestAudit(ctx, res).write({
         event: 'authorize.callback',
         outcome: 'success',
         upstream_idp: upstream.name,

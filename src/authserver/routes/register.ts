@@ -8,6 +8,7 @@ import { createTokenBucket } from '../lib/token-bucket.ts';
 import { validateClientMetadata } from '../checks/client-metadata.ts';
 import { randomToken, sha256Hex } from '../lib/tokens.ts';
 import type { Client } from '../../store/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -62,7 +63,7 @@ function registerClient(ctx: AuthServerContext) {
       ...(secret ? { clientSecretHash: sha256Hex(secret) } : {}),
     };
     await ctx.store.clients.register(client);
-    ctx.audit.write({
+    requestAudit(ctx, res).write({
       event: 'client.register',
       outcome: 'success',
       client_id: client.clientId,

@@ -8,6 +8,7 @@ import { revokeGrant } from '../lib/revoke-grant.ts';
 import { sha256Hex } from '../lib/tokens.ts';
 import { verifyAccessToken } from '../keys/access-token.ts';
 import { hashForLog } from '../../telemetry/index.ts';
+import { requestAudit } from '../lib/request-audit.ts';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -33,7 +34,7 @@ function revokeToken(ctx: AuthServerContext) {
       if (!record) return false;
       if (record.clientId === client.clientId) {
         await revokeGrant(ctx, { familyId: record.familyId, tsid: record.tsid });
-        ctx.audit.write({ event: 'token.revoke', outcome: 'success', token_type: 'refresh_token', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
+        requestAudit(ctx, res).write({ event: 'token.revoke', outcome: 'success', token_type: 'refresh_token', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
       }
       return true;
     };
@@ -48,7 +49,7 @@ function revokeToken(ctx: AuthServerContext) {
       if (claims.client_id === client.clientId) {
         await ctx.store.denyList.deny(claims.jti, claims.exp * 1000);
         if (typeof claims.tsid === 'string' && claims.tsid) await ctx.store.sessions.markRevoked(claims.tsid, ctx.now());
-        ctx.audit.write({ event: 'token.revoke', outcome: 'success', token_type: 'access_token', client_id: client.clientId, tsid_hash: hashForLog(String(claims.tsid)) });
+        requestAudit(ctx, res).write({ event: 'token.revoke', outcome: 'success', token_type: 'access_token', client_id: client.clientId, tsid_hash: hashForLog(String(claims.tsid)) });
       }
       return true;
     };
