@@ -4,13 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeApplier, isControllerError } from '../../src/controller/index.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
-import { API } from './helpers.ts';
+import { API, startFakeApiServer } from './helpers.ts';
 
 let server: FakeApiServer;
 let applier: KubeApplier;
 beforeEach(async () => {
-  server = new FakeApiServer();
-  await server.start();
+  server = await startFakeApiServer();
   applier = new KubeApplier(server.kubeConfig());
 });
 afterEach(async () => {

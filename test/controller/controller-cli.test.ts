@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createCA, issueServerCert } from '../../src/pki/index.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
-import { API, eventually, installCrds } from './helpers.ts';
+import { API, eventually, installCrds , startFakeApiServer } from './helpers.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'controller-cli-'));
@@ -56,8 +56,7 @@ async function freePort(): Promise<number> {
 }
 
 async function fakeCluster(crdOwner?: string): Promise<{ server: FakeApiServer; kubeconfig: string }> {
-  const server = new FakeApiServer();
-  await server.start();
+  const server = await startFakeApiServer();
   servers.push(server);
   installCrds(server, crdOwner);
   const kubeconfig = join(dir, `kubeconfig-${servers.length}`);

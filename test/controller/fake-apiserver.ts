@@ -23,6 +23,7 @@
  * injected for the next N matching requests; every request is recorded for assertions.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -155,16 +156,20 @@ export class FakeApiServer {
   #rv = 1;
   #server: Server | undefined;
   #now: () => Date;
+  readonly #tls: { certPem: string; keyPem: string; caPem: string } | undefined;
 
-  constructor(options: { types?: ResourceType[]; now?: () => Date } = {}) {
+  /** With `tls`, serves HTTPS like kube-apiserver and the kubeconfig pins `caPem`. */
+  constructor(options: { types?: ResourceType[]; now?: () => Date; tls?: { certPem: string; keyPem: string; caPem: string } } = {}) {
     this.#types = options.types ?? [...BUILTIN_TYPES, ...CERT_MANAGER_TYPES];
     this.#now = options.now ?? (() => new Date());
+    this.#tls = options.tls;
   }
 
   async start(): Promise<void> {
-    this.#server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       void this.#handle(req, res);
-    });
+    };
+    this.#server = this.#tls ? createHttpsServer({ cert: this.#tls.certPem, key: this.#tls.keyPem, minVersion: 'TLSv1.2' }, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
   }
 
@@ -176,14 +181,17 @@ export class FakeApiServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
+    return `${this.#tls ? 'https' : 'http'}://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
   }
 
-  /** A KubeConfig pointing at this server (plain HTTP on loopback; token auth is accepted as-is). */
+  /** A KubeConfig pointing at this server (the server's CA pinned when TLS is on; token auth accepted as-is). */
   kubeConfig(namespace = 'default'): KubeConfig {
     const kc = new KubeConfig();
+    const cluster = this.#tls
+      ? { name: 'fake', server: this.url, caData: Buffer.from(this.#tls.caPem).toString('base64'), skipTLSVerify: false }
+      : { name: 'fake', server: this.url, skipTLSVerify: true };
     kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
+      clusters: [cluster],
       users: [{ name: 'controller', token: 'fake-token' }],
       contexts: [{ name: 'fake', cluster: 'fake', user: 'controller', namespace }],
       currentContext: 'fake',

@@ -5,7 +5,20 @@
  * API: status subresource writes and Secret creation, which the controller then observes via watch.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import type { FakeApiServer, StoredObject } from './fake-apiserver.ts';
+import { createCA, issueServerCert } from '../../src/pki/index.ts';
+import { FakeApiServer, type StoredObject } from './fake-apiserver.ts';
+
+/**
+ * A started fake API server speaking HTTPS with a freshly generated CA and serving certificate
+ * (IP SAN 127.0.0.1), as kube-apiserver does; the kubeconfig it hands out pins that CA.
+ */
+export async function startFakeApiServer(options: { now?: () => Date } = {}): Promise<FakeApiServer> {
+  const ca = await createCA({ commonName: 'fake kube-apiserver CA' });
+  const leaf = await issueServerCert(ca, { commonName: 'kube-apiserver', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const server = new FakeApiServer({ ...options, tls: { certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.certPem } });
+  await server.start();
+  return server;
+}
 
 export const API = 'toolhive.stacklok.dev/v1alpha1';
 

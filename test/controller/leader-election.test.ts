@@ -3,8 +3,7 @@
 // the Lease back, the other takes over only once the Lease has expired on its (injected) clock.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Controller, KubeApplier, type Applier } from '../../src/controller/index.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
-import { API, authServer, ecPem, eventually, installCrds, putSecret } from './helpers.ts';
+import { API, authServer, ecPem, eventually, installCrds, putSecret , startFakeApiServer } from './helpers.ts';
 
 const LEASE_NS = 'mcp-authserver-system';
 
@@ -32,8 +31,7 @@ function countingApplier(inner: Applier): { applier: Applier; writes: () => numb
 
 describe('leader election', () => {
   it('one replica acts; after the leader dies the other takes over only after lease expiry', async () => {
-    const server = new FakeApiServer();
-    await server.start();
+    const server = await startFakeApiServer();
     cleanup.push(() => server.stop());
     installCrds(server);
     let clock = new Date('2026-11-28T10:00:00Z');
@@ -86,8 +84,7 @@ describe('leader election', () => {
   });
 
   it('a lost race on the Lease (409) leaves the replica a follower', async () => {
-    const server = new FakeApiServer();
-    await server.start();
+    const server = await startFakeApiServer();
     cleanup.push(() => server.stop());
     installCrds(server);
     server.failNext({ method: 'POST', pathIncludes: '/leases', status: 409 });

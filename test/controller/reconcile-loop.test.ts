@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Controller, type ControllerOptions } from '../../src/controller/index.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
-import { API, authServer, conditionOf, ecPem, eventually, installCrds, issueCertificate, markDeploymentAvailable, putSecret, rsaPem } from './helpers.ts';
+import { API, authServer, conditionOf, ecPem, eventually, installCrds, issueCertificate, markDeploymentAvailable, putSecret, rsaPem , startFakeApiServer } from './helpers.ts';
 
 const NS = 'toolhive-system';
 const CM_NS = 'cert-manager';
@@ -19,8 +19,7 @@ afterEach(async () => {
 
 async function setup(options: { certManager?: boolean; crdOwner?: string; controller?: Partial<ControllerOptions> } = {}) {
   let clock = new Date('2026-11-28T10:00:00Z');
-  const server = new FakeApiServer({ now: () => clock });
-  await server.start();
+  const server = await startFakeApiServer({ now: () => clock });
   cleanup.push(() => server.stop());
   installCrds(server, options.crdOwner);
   if (options.certManager === false) server.disableGroup('cert-manager.io');

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Controller } from '../../src/controller/index.ts';
 import { FakeApiServer, type StoredObject } from './fake-apiserver.ts';
-import { API, conditionOf, ecPem, eventually, installCrds, issueCertificate, markDeploymentAvailable, putSecret, rsaPem } from './helpers.ts';
+import { API, conditionOf, ecPem, eventually, installCrds, issueCertificate, markDeploymentAvailable, putSecret, rsaPem , startFakeApiServer } from './helpers.ts';
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -40,8 +40,7 @@ function simulateCluster(server: FakeApiServer): () => void {
 
 describe('config/samples', () => {
   it('produce exactly the objects the spec names, and reach Ready', async () => {
-    const server = new FakeApiServer();
-    await server.start();
+    const server = await startFakeApiServer();
     cleanup.push(() => server.stop());
     installCrds(server);
     // The Secrets and ConfigMaps the samples reference (docs/install.md creates them in a real cluster).
