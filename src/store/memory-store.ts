@@ -168,13 +168,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   }
   async function removeFromOwnerIndex(owner: Owner, tsid: string): Promise<void> {
     await locks.run(`owner:${owner.namespace}/${owner.name}`, async () => {
-      const env = await readRaw<string[]>(recordKey.ownerSessions(owner));
-      if (env === null) return;
-      await write(
-        recordKey.ownerSessions(owner),
-        env.d.filter((t) => t !== tsid),
-        env.e,
-      );
+      (await readRaw<Set<string>>(recordKey.ownerSessions(owner)))?.d.delete(tsid);
     });
   }
   function openRow(tsid: string, provider: string, row: UpstreamRow): UpstreamTokens {
@@ -281,9 +275,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         await locks.run(`tsid:${session.tsid}`, async () => {
           await write(recordKey.session(session.tsid), copy(session), session.expiresAtMs);
           await locks.run(`owner:${session.owner.namespace}/${session.owner.name}`, async () => {
-            const index = await readRaw<string[]>(recordKey.ownerSessions(session.owner));
-            const tsids = (index?.d ?? []).filter((t) => t !== session.tsid);
-            tsids.push(session.tsid);
+            // A Set mutated in place under the owner lock: one MCP server can have 100,000
+            // sessions, and copying an array per login made creation O(n) and flooded the heap.
+            const index = await readRaw<Set<string>>(recordKey.ownerSessions(session.owner));
+            const tsids = index?.d ?? new Set<string>();
+            tsids.add(session.tsid);
             await write(recordKey.ownerSessions(session.owner), tsids, later(index?.e, session.expiresAtMs));
           });
         });
@@ -307,7 +303,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           }
           if (index !== null) await write(recordKey.upstreamIndex(tsid), index.d, later(index.e, extended));
           await locks.run(`owner:${session.owner.namespace}/${session.owner.name}`, async () => {
-            const owners = await readRaw<string[]>(recordKey.ownerSessions(session.owner));
+            const owners = await readRaw<Set<string>>(recordKey.ownerSessions(session.owner));
             if (owners !== null) await write(recordKey.ownerSessions(session.owner), owners.d, later(owners.e, extended));
           });
         });
@@ -329,9 +325,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       },
       async deleteByOwner(owner) {
         const tsids = await locks.run(`owner:${owner.namespace}/${owner.name}`, async () => {
-          const index = await read<string[]>(recordKey.ownerSessions(owner));
+          const index = await readRaw<Set<string>>(recordKey.ownerSessions(owner));
           await remove(recordKey.ownerSessions(owner));
-          return index ?? [];
+          return index !== null && (index.e === null || index.e > now()) ? [...index.d] : [];
         });
         let deleted = 0;
         for (const tsid of tsids) {
