@@ -143,6 +143,28 @@ describe('webhook HTTPS server: health, readiness, metrics', () => {
   });
 });
 
+describe('webhook HTTPS server: plugin failures', () => {
+  it('a throwing plugin gives errored 500 naming the plugin, never the exception text', async () => {
+    const broken = {
+      getMCPServer: () => {
+        throw new Error('token=s3cr3t leaked detail');
+      },
+      getExternalAuthConfig: () => undefined,
+      synced: () => true,
+    };
+    const r = await startHarness({ lookup: broken });
+    try {
+      const res = await r.client.post('/mutate-pods', fixture('pod-create.json'));
+      expect(res.status).toBe(200);
+      expect(res.json().response).toEqual({ uid: 'be547b4a-f872-4ff9-b52c-bc239e022cb7', allowed: false, status: { code: 500, message: 'internal error in pod-inject' } });
+      expect(res.text).not.toContain('s3cr3t');
+      expect((await r.client.get('/healthz')).status).toBe(200);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('webhook HTTPS server: startup failures are one clear error', () => {
   it('bad listen address, missing cert files, port in use', async () => {
     await expect(startHarness({ listen: 'nonsense' })).rejects.toThrow('listen address "nonsense" must be HOST:PORT, :PORT or [IPv6]:PORT with a port 0-65535');
