@@ -23,10 +23,15 @@ export function mergeConditions(previous: Condition[] | undefined, next: Conditi
   });
 }
 
+/**
+ * @example
+ * cond('CAReady', true, 'CAIssued', 'CA is Ready') // {type: 'CAReady', status: 'True', ...}
+ */
 export function cond(type: string, ok: boolean, reason: string, message: string): ConditionInput {
   return { type, status: ok ? 'True' : 'False', reason, message };
 }
 
+/** A condition whose outcome is not known yet (an earlier step stopped the pass). */
 export function unknown(type: string, reason: string, message: string): ConditionInput {
   return { type, status: 'Unknown', reason, message };
 }

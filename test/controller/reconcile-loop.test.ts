@@ -426,6 +426,22 @@ describe('MCPExternalAuthConfig and MCPServer', () => {
   });
 });
 
+describe('--namespace', () => {
+  it('reconciles only the watched namespace (CA objects still go to the cert-manager namespace)', async () => {
+    const { server, start } = await setup({ controller: { namespace: NS } });
+    baseSecrets(server);
+    baseSecrets(server, 'elsewhere');
+    server.putObject(authServer(NS, 'mcp-auth'));
+    server.putObject(authServer('elsewhere', 'mcp-auth'));
+    await start();
+    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate of the watched namespace');
+    await eventually(() => conditionOf(getAS(server), 'CAReady'), 'status in the watched namespace');
+    expect(server.getObject(API, 'MCPAuthServer', 'elsewhere', 'mcp-auth')!.status).toBeUndefined();
+    expect(server.listObjects('v1', 'ConfigMap', 'elsewhere')).toEqual([]);
+    expect(server.requests.some((r) => r.method === 'GET' && r.query.get('watch') === 'true' && r.path === '/api/v1/secrets')).toBe(false);
+  });
+});
+
 describe('start-up checks (spec §0)', () => {
   it('refuses to run over a foreign CRD of the same name', async () => {
     const { controller } = await setup({ crdOwner: 'toolhive-operator' });

@@ -32,6 +32,7 @@ export function isConditionTrue(obj: KubeObject | undefined, type: string): bool
   return conditions.some((c) => c.type === type && c.status === 'True');
 }
 
+/** Message of a status condition, for "what cert-manager says" in our own messages. */
 export function conditionMessage(obj: KubeObject | undefined, type: string): string | undefined {
   const conditions = (obj?.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions ?? [];
   return conditions.find((c) => c.type === type)?.message;
@@ -44,6 +45,7 @@ export function secretValue(secret: KubeObject | undefined, key: string): Buffer
   return value === undefined ? undefined : Buffer.from(value, 'base64');
 }
 
+/** A ConfigMap `data` value, or undefined. */
 export function configMapValue(cm: KubeObject | undefined, key: string): string | undefined {
   return (cm?.data as Record<string, string> | undefined)?.[key];
 }

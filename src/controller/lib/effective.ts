@@ -7,6 +7,12 @@ import type { MCPAuthServer, MCPServer, CertManagerIssuerReference } from './crd
 
 export const DEFAULT_TRUST_DOMAIN = 'toolhive.local';
 
+/**
+ * The MCPAuthServer spec with every default of spec §3.1 applied.
+ *
+ * @example
+ * effectiveAuthServer(as).internalPort // 9443 unless set
+ */
 export function effectiveAuthServer(as: MCPAuthServer) {
   const s = as.spec;
   const tls = s.tls ?? {};
@@ -40,14 +46,26 @@ export function effectiveAuthServer(as: MCPAuthServer) {
 
 export type EffectiveAuthServer = ReturnType<typeof effectiveAuthServer>;
 
+/**
+ * @example
+ * withIssuerDefaults({ name: 'corp' }) // {name: 'corp', kind: 'ClusterIssuer', group: 'cert-manager.io'}
+ */
 export function withIssuerDefaults(ref: CertManagerIssuerReference): Required<CertManagerIssuerReference> {
   return { name: ref.name, kind: ref.kind ?? 'ClusterIssuer', group: ref.group ?? 'cert-manager.io' };
 }
 
+/**
+ * @example
+ * scopesOf(undefined) // ['openid', 'profile', 'email']
+ */
 export function scopesOf(scopes: string[] | undefined): string[] {
   return scopes ?? ['openid', 'profile', 'email'];
 }
 
+/**
+ * @example
+ * effectiveMCPServer(srv).proxyPort // 8000 unless set
+ */
 export function effectiveMCPServer(srv: MCPServer) {
   return {
     transport: srv.spec.transport ?? 'streamable-http',

@@ -26,6 +26,12 @@ export class ControllerError extends Error {
   }
 }
 
+/**
+ * Type guard, optionally for one code.
+ *
+ * @example
+ * if (isControllerError(err, 'conflict')) return { requeueAfterMs: 0 };
+ */
 export function isControllerError(err: unknown, code?: ControllerErrorCode): err is ControllerError {
   return err instanceof ControllerError && (code === undefined || err.code === code);
 }

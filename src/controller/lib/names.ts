@@ -60,6 +60,12 @@ export function authServerSelector(name: string): Record<string, string> {
   return { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': 'mcpauthserver' };
 }
 
+/**
+ * Labels on every child of an MCPServer; the pod label `toolhive.stacklok.dev/mcpserver` is what the pod webhook and the NetworkPolicy select on.
+ *
+ * @example
+ * mcpServerLabels('github-tools')['toolhive.stacklok.dev/mcpserver'] // 'github-tools'
+ */
 export function mcpServerLabels(srv: string): Record<string, string> {
   return {
     'app.kubernetes.io/instance': srv,
@@ -91,10 +97,22 @@ export function serviceDnsNames(service: string, namespace: string, clusterDomai
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
 }
 
+/**
+ * `status.internalUrl` of an MCPAuthServer (spec §3.1).
+ *
+ * @example
+ * internalUrl('mcp-auth', 'toolhive-system', 'cluster.local') // 'https://mcp-auth-internal.toolhive-system.svc.cluster.local'
+ */
 export function internalUrl(name: string, namespace: string, clusterDomain: string): string {
   return `https://${names.internalService(name)}.${namespace}.svc.${clusterDomain}`;
 }
 
+/**
+ * The SPIFFE ID of an MCPServer's client certificate (spec §4.2 step 3).
+ *
+ * @example
+ * spiffeId('toolhive.local', 'mcp-prod', 'github-tools') // 'spiffe://toolhive.local/ns/mcp-prod/mcpserver/github-tools'
+ */
 export function spiffeId(trustDomain: string, namespace: string, srv: string): string {
   return `spiffe://${trustDomain}/ns/${namespace}/mcpserver/${srv}`;
 }

@@ -39,6 +39,10 @@ export function authServerKeyOf(cfg: MCPExternalAuthConfig, clusterDomain: strin
   return { namespace, name };
 }
 
+/**
+ * @example
+ * matchesAuthServer(cfg, as, 'cluster.local') // true when cfg's ref or URL names `as`
+ */
 export function matchesAuthServer(cfg: MCPExternalAuthConfig, as: MCPAuthServer, clusterDomain: string): boolean {
   const key = authServerKeyOf(cfg, clusterDomain);
   return key !== null && key.namespace === as.metadata.namespace && key.name === as.metadata.name;
