@@ -10,7 +10,7 @@ import type { KubeObject, MCPAuthServer, MCPAuthServerStatus } from './lib/crd-t
 import { configMapValue, conditionMessage, isConditionTrue, secretValue } from './lib/cluster-view.ts';
 import { checkSigningKey } from './lib/check-signing-key.ts';
 import { effectiveAuthServer } from './lib/effective.ts';
-import { caName, FINALIZER, internalUrl, names, type OperatorSettings } from './lib/names.ts';
+import { caName, FINALIZER, internalUrl, MCPAUTHSERVER_LABEL, names, type OperatorSettings } from './lib/names.ts';
 import { resourceMapCandidates } from './lib/candidates.ts';
 import { caBundleConfigMap, caCertificate, caClusterIssuer, selfSignedClusterIssuer } from './desired/ca.ts';
 import { serverCertificate } from './desired/server-certificate.ts';
@@ -129,7 +129,12 @@ export async function reconcileMCPAuthServer(ctx: ReconcileContext, namespace: s
     await ctx.applier.apply(internalService(as));
     const policy = authServerNetworkPolicy(as);
     if (policy) await ctx.applier.apply(policy);
-    else await ctx.applier.delete({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace, name: names.networkPolicy(name) });
+    // Objects we made earlier that the current spec no longer wants (NetworkPolicy switched off,
+    // CA bundle after a move from auto CA to an enterprise issuer). Secrets are never pruned here.
+    const ours = `app.kubernetes.io/managed-by=mcp-authserver,${MCPAUTHSERVER_LABEL}=${name}`;
+    await ctx.applier.prune('networking.k8s.io/v1', 'NetworkPolicy', namespace, ours, new Set(policy ? [policy.metadata.name] : []));
+    const wantedConfigMaps = [names.configConfigMap(name), names.resourceMapConfigMap(name), ...(eff.autoCA ? [names.caBundleConfigMap(name)] : [])];
+    await ctx.applier.prune('v1', 'ConfigMap', namespace, ours, new Set(wantedConfigMaps));
     const encryptionKey = as.spec.storage?.encryptionKeySecretRef ?? { name: names.encryptionKeySecret(name), key: 'key' };
     if (!as.spec.storage?.encryptionKeySecretRef && !ctx.view.get('Secret', namespace, encryptionKey.name)) {
       // Generated once; createIfAbsent never overwrites a key that exists (tokens at rest depend on it).

@@ -310,6 +310,42 @@ describe('deletion', () => {
   });
 });
 
+describe('spec changes', () => {
+  it('auto CA → enterprise issuer: CA objects deleted, finalizer removed, CA bundle pruned; networkPolicy off → policy deleted', async () => {
+    const { server, start } = await setup();
+    baseSecrets(server);
+    server.putObject(authServer(NS, 'mcp-auth'));
+    await start();
+    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
+    issueCertificate(server, CM_NS, CA);
+    await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
+    expect(server.getObject('networking.k8s.io/v1', 'NetworkPolicy', NS, 'mcp-auth-internal')).toBeDefined();
+
+    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'corp-mtls-ca', namespace: NS }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n' } });
+    const as = getAS(server)!;
+    server.putObject({
+      ...as,
+      spec: {
+        ...(as.spec as object),
+        networkPolicy: { enabled: false },
+        tls: {
+          serverCert: { issuerRef: { name: 'corp-vault-issuer', kind: 'ClusterIssuer' } },
+          clientAuth: { caBundle: { configMapRef: { name: 'corp-mtls-ca' } }, allowedSubjects: { trustDomain: 'toolhive.local' } },
+        },
+      },
+    } as never);
+    await eventually(() => conditionOf(getAS(server), 'CAReady')?.reason === 'ExternalIssuer', 'ExternalIssuer');
+    await eventually(() => (getAS(server)!.metadata.finalizers ?? []).length === 0, 'finalizer removed');
+    expect(server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA)).toBeUndefined();
+    expect(server.getObject('cert-manager.io/v1', 'ClusterIssuer', undefined, CA)).toBeUndefined();
+    expect(server.getObject('v1', 'Secret', CM_NS, CA)).toBeUndefined();
+    await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle') === undefined, 'CA bundle pruned');
+    expect(server.getObject('networking.k8s.io/v1', 'NetworkPolicy', NS, 'mcp-auth-internal')).toBeUndefined();
+    expect(server.getObject('v1', 'ConfigMap', NS, 'corp-mtls-ca')).toBeDefined();
+    expect((getAS(server)!.status as { observedGeneration: number }).observedGeneration).toBe(2);
+  });
+});
+
 describe('MCPExternalAuthConfig and MCPServer', () => {
   const cfg = (name = 'client') => ({
     apiVersion: API,
