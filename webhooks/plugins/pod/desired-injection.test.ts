@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desiredInjection } from './desired-injection.ts';
 import { authServerConfig } from '../../testing/objects.ts';
+import { parseClientConfig } from '../../../src/proxy/index.ts';
 
 describe('desiredInjection (spec §4.3)', () => {
   it('builds the volumes, read-only directory mounts and client config from authServerRef', () => {
@@ -40,6 +41,25 @@ describe('desiredInjection (spec §4.3)', () => {
     expect(JSON.parse(result.material.env.value).url).toBe('https://as-internal.sec.svc.corp.internal');
     expect(JSON.parse(result.material.env.value)).not.toHaveProperty('upstream_idp');
     expect(result.material.volumes[1]).toEqual({ name: 'authserver-ca-bundle', configMap: { name: 'corp-mtls-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
+  });
+
+  it('the injected TOOLHIVE_AUTHSERVER_CONFIG is accepted by the proxy\'s own parser (the consumer)', () => {
+    for (const authServer of [
+      { authServerRef: { name: 'mcp-auth', namespace: 'toolhive-system' }, upstreamIdp: 'corp-okta' },
+      { url: 'https://as-internal.sec.svc.cluster.local' },
+    ]) {
+      const result = desiredInjection({ serverName: 's', config: authServerConfig('ns', 'c', authServer), clusterDomain: 'cluster.local' });
+      if (!result.ok) throw new Error(result.error.message);
+      const parsed = parseClientConfig(result.material.env.value);
+      expect(parsed).toMatchObject({
+        clientCertPath: '/etc/toolhive/authserver-mtls/tls.crt',
+        clientKeyPath: '/etc/toolhive/authserver-mtls/tls.key',
+        caBundlePath: '/etc/toolhive/authserver-ca/ca.crt',
+        cacheDefaultTtlMs: 300_000,
+        cacheMaxEntries: 10_000,
+      });
+      expect(parsed.upstreamIdp).toBe(authServer.upstreamIdp);
+    }
   });
 
   it('defaults the ref namespace to the config namespace and uses the given cluster domain', () => {
