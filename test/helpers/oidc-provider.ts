@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 export interface StartUpstreamIdpOptions {
@@ -80,8 +80,11 @@ export async function startUpstreamIdp(options: StartUpstreamIdpOptions = {}): P
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',
+        // ES256 keeps the upstream cheap (benchmarks run it in the loop); RS256 is the default.
+        id_token_signed_response_alg: 'ES256',
       },
     ],
+    jwks: { keys: [{ ...(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as Record<string, string>), kid: 'upstream-es256', alg: 'ES256', use: 'sig' }] },
     claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

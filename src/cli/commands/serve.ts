@@ -10,18 +10,29 @@ export function defineServeCommand(program: Command): void {
     .description('run the auth server: public OAuth listener and internal mTLS token-exchange listener')
     .requiredOption('--config <file>', 'auth server config.json (spec §4.1)')
     .action(async (options: { config: string }) => {
-      const server = await startServe(options.config);
+      // Signal handlers first: a SIGTERM during start-up (slow module loading, pod deleted early)
+      // must still shut down cleanly instead of killing the process mid-way.
+      let stopping = false;
+      let running: Promise<RunningServe> | null = null;
       const stop = (signal: string) => {
-        server.logger.info({ signal }, 'shutting down');
+        if (stopping) return;
+        stopping = true;
         const force = setTimeout(() => process.exit(1), 10_000);
         force.unref();
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+        (running ?? Promise.reject(new Error('not started')))
+          .then((server) => {
+            server.logger.info({ signal }, 'shutting down');
+            return server.close();
+          })
+          .then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      running = startServe(options.config);
+      await running;
     });
 }
 
@@ -51,6 +62,17 @@ export interface RunningServe {
  * await running.close();
  */
 export async function startServe(configFile: string): Promise<RunningServe> {
+  const cleanup: Array<() => unknown> = [];
+  try {
+    return await startServeWith(configFile, cleanup);
+  } catch (err) {
+    // A failed start releases what it opened (store connections, timers, listeners).
+    for (const undo of cleanup.reverse()) await Promise.resolve(undo()).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startServeWith(configFile: string, cleanup: Array<() => unknown>): Promise<RunningServe> {
   const { loadConfig } = await import('../../config/index.ts');
   const { createLogger } = await import('../../telemetry/index.ts');
   const { createAuthServer } = await import('../../authserver/index.ts');
@@ -74,6 +96,7 @@ export async function startServe(configFile: string): Promise<RunningServe> {
   } else {
     store = storeModule.createMemoryStore({ encryptionKeys });
   }
+  cleanup.push(() => store.close());
 
   let source: import('../../pki/index.ts').FileCertSource | null = null;
   const pki = config.tls ? await import('../../pki/index.ts') : null;
@@ -86,31 +109,13 @@ export async function startServe(configFile: string): Promise<RunningServe> {
       onError: (err) => logger.warn({ code: err.code }, `TLS material reload failed, keeping the last good files: ${err.message}`),
     });
     await source.start();
+    cleanup.push(() => source?.stop());
   }
 
   const auth = await createAuthServer(config, store, { logger, tlsReady: () => (source ? source.loaded : true) });
+  cleanup.push(() => auth.close());
 
-  // Public listener (spec §2.0): server cert only, no client certificate requested.
   const base = { minVersion: config.tls?.minVersion ?? 'TLSv1.2' } as const;
-  let publicServer: import('node:http').Server;
-  if (config.publicTls && source && pki) {
-    const { ca: _ca, ...serverOnly } = pki.tlsServerOptions(source, base);
-    const s = https.createServer({ ...serverOnly, keepAliveTimeout: 65_000 }, auth.publicApp);
-    source.subscribe((m) => s.setSecureContext({ ...base, cert: m.cert, key: m.key }));
-    publicServer = s;
-  } else {
-    publicServer = http.createServer({ keepAliveTimeout: 65_000 }, auth.publicApp);
-  }
-  const pub = parseListenAddr(config.publicListenAddr);
-  await new Promise<void>((resolve, reject) => {
-    publicServer.once('error', reject);
-    publicServer.listen(pub.port, pub.host, () => {
-      publicServer.off('error', reject);
-      resolve();
-    });
-  });
-  logger.info({ addr: publicServer.address(), tls: config.publicTls, issuer: config.issuer }, 'public listener started');
-
   // Internal mTLS listener (spec §2.10, REV h): built by src/exchange, on its own port.
   let internal: import('../../exchange/index.ts').InternalListener | null = null;
   if (config.tls && source) {
@@ -134,10 +139,32 @@ export async function startServe(configFile: string): Promise<RunningServe> {
       minVersion: base.minVersion,
       audit: auth.audit,
     });
+    cleanup.push(() => internal?.close());
     logger.info({ addr: internal.address() }, 'internal mTLS listener started');
   } else {
     logger.warn('no tls block: the internal token-exchange listener is not started');
   }
+
+  // Public listener last: once it answers /readyz, everything else is up.
+  // Public listener (spec §2.0): server cert only, no client certificate requested.
+  let publicServer: import('node:http').Server;
+  if (config.publicTls && source && pki) {
+    const { ca: _ca, ...serverOnly } = pki.tlsServerOptions(source, base);
+    const s = https.createServer({ ...serverOnly, keepAliveTimeout: 65_000 }, auth.publicApp);
+    source.subscribe((m) => s.setSecureContext({ ...base, cert: m.cert, key: m.key }));
+    publicServer = s;
+  } else {
+    publicServer = http.createServer({ keepAliveTimeout: 65_000 }, auth.publicApp);
+  }
+  const pub = parseListenAddr(config.publicListenAddr);
+  await new Promise<void>((resolve, reject) => {
+    publicServer.once('error', reject);
+    publicServer.listen(pub.port, pub.host, () => {
+      publicServer.off('error', reject);
+      resolve();
+    });
+  });
+  logger.info({ addr: publicServer.address(), tls: config.publicTls, issuer: config.issuer }, 'public listener started');
 
   let closing: Promise<void> | null = null;
   return {
