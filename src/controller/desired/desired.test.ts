@@ -12,6 +12,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { applyDefaults } from '../../api/v1alpha1/index.ts';
 import type { KubeObject, MCPAuthServer, MCPExternalAuthConfig, MCPServer } from '../lib/crd-types.ts';
 import { DEFAULT_SETTINGS, type OperatorSettings } from '../lib/names.ts';
 import { stableStringify } from '../lib/stable-json.ts';
@@ -420,6 +421,16 @@ describe('determinism', () => {
     expect(d.configHash('{}', { 'ns/a': '1', 'ns/b': '3' })).not.toBe(a);
     expect(d.configHash('{ }', { 'ns/a': '1', 'ns/b': '2' })).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("the builders' defaults agree with the API's applyDefaults (webhook-defaulted or not, same objects)", () => {
+    for (const as of [enterprise, auto]) {
+      const defaulted = applyDefaults(structuredClone(as) as never) as unknown as MCPAuthServer;
+      expect(JSON.stringify(defaulted.spec)).not.toBe(JSON.stringify(as.spec));
+      expect(JSON.stringify(allObjects(defaulted))).toBe(JSON.stringify(allObjects(as)));
+    }
+    const srv = applyDefaults(structuredClone(githubTools) as never) as unknown as MCPServer;
+    expect(JSON.stringify(d.mcpServerDeployment(srv, settings))).toBe(JSON.stringify(d.mcpServerDeployment(githubTools, settings)));
   });
 
   it('stableStringify sorts keys at every level', () => {
