@@ -117,4 +117,29 @@ describe('end-to-end flow with real peers (openid-client MCP client, oidc-provid
     const refreshed = await client.refreshTokenGrant(owner, tokens.refresh_token!);
     expect(refreshed.access_token).toBeTruthy();
   });
+
+  it('CORS preflight on token/register/revoke/JWKS answers 204 with the allowed methods', async () => {
+    for (const path of ['/oauth/token', '/oauth/register', '/oauth/revoke', '/.well-known/jwks.json', '/.well-known/openid-configuration']) {
+      const r = await fetch(`${stack.issuer}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://inspector.local', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(r.status).toBe(204);
+      expect(r.headers.get('access-control-allow-origin')).toBe('*');
+      expect(r.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
+    }
+  });
+
+  it('upstream refresh per IdP (what the internal exchange calls): new tokens from the real IdP; a dead refresh token is invalid_grant', async () => {
+    const config = await registerClient(stack.issuer);
+    const { tokens } = await authorize(config);
+    const tsid = (await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${stack.issuer}/.well-known/jwks.json`)))).payload.tsid as string;
+    const row = (await stack.store.upstreamTokens.get(tsid, 'corp', Date.now()))!.tokens;
+    const corp = stack.auth.upstreams.get('corp')!;
+    const refreshed = await corp.refresh(row.refreshToken);
+    expect(refreshed.accessToken).toBeTruthy();
+    expect(refreshed.accessToken).not.toBe(row.accessToken);
+    expect(refreshed.expiresAtMs).toBeGreaterThan(Date.now());
+    await expect(corp.refresh('not-a-refresh-token')).rejects.toMatchObject({ name: 'UpstreamError', code: 'invalid_grant' });
+  });
 });
