@@ -22,7 +22,7 @@ function restrictImportsExcept(own) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'crds/**', 'config/**', '.dev-state/**', 'test-artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bench/.build/**', 'crds/**', 'config/**', '.dev-state/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

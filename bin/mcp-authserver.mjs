@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// The package binary. Runs the compiled CLI when `npm run build` produced one (container image),
-// otherwise the TypeScript sources through tsx (a checkout after `npm install`).
+// The package binary. In a checkout (sources present) it runs the TypeScript sources through tsx,
+// so an old `npm run build` can never shadow a source change; the container image ships only the
+// compiled dist/ and runs that.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
+const sources = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+if (existsSync(sources)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../src/cli/main.ts');
+  await import(pathToFileURL(sources).href);
+} else {
+  await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
 }

@@ -1,7 +1,7 @@
 /**
  * One server per process for bench/memory.ts, so its peak resident memory (getrusage maxRSS) is
  * the server's own and not the load generator's. Plain JavaScript importing the compiled build
- * (`npm run build`, dist/), because that is what the container image runs: loading the sources
+ * (the same tsc build as `npm run build`, written to bench/.build/), because that is what the container image runs: loading the sources
  * through tsx would add the transpiler's own memory (~35 MB). Talks to the parent over IPC: says
  * hello, takes {init}, sends {ready, port} once listening, answers {peakRssMb} when asked.
  */
@@ -12,7 +12,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const dist = (path) => new URL(`../../dist/${path}`, import.meta.url).href;
+const dist = (path) => new URL(`../.build/${path}`, import.meta.url).href;
 const token = (bytes) => randomBytes(bytes).toString('base64url');
 /** 700 random bytes = 934 base64url characters: the size of a typical Okta or Entra JWT. */
 const UPSTREAM_TOKEN_BYTES = 700;
