@@ -61,6 +61,15 @@ export function resolveClientConfig(ctx: ReconcileContext, cfg: MCPExternalAuthC
       problem: { reason: 'IssuerNotSet', message: 'spec.authServer.clientCert.issuerRef is required unless authServerRef names an auto-CA MCPAuthServer' },
     };
   }
+  if (!a.caBundle && authServer && !effectiveAuthServer(authServer).autoCA) {
+    // Only auto mode has a CA we can publish as {cfg}-authserver-ca; the pod webhook mounts that name.
+    return {
+      authServer,
+      trustDomain,
+      issuerRef,
+      problem: { reason: 'CABundleRequired', message: 'spec.authServer.caBundle is required when the MCPAuthServer uses an enterprise issuer (no generated CA to copy)' },
+    };
+  }
   return { authServer, trustDomain, issuerRef };
 }
 

@@ -103,4 +103,7 @@ const FAILED_REASONS = new Set([
   'ApplyFailed',
   'CertManagerNotInstalled',
   'InvalidConfig',
+  'CABundleRequired',
+  'IssuerNotSet',
+  'AuthServerNotFound',
 ]);

@@ -319,7 +319,7 @@ describe('spec changes', () => {
     await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
     issueCertificate(server, CM_NS, CA);
     await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
-    expect(server.getObject('networking.k8s.io/v1', 'NetworkPolicy', NS, 'mcp-auth-internal')).toBeDefined();
+    await eventually(() => server.getObject('networking.k8s.io/v1', 'NetworkPolicy', NS, 'mcp-auth-internal'), 'NetworkPolicy');
 
     server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'corp-mtls-ca', namespace: NS }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n' } });
     const as = getAS(server)!;
