@@ -42,6 +42,19 @@ describe('createInformerLookup', () => {
     await until(() => lookup!.getMCPServer('ns2', 'late') !== undefined);
   });
 
+  it('with a namespace, lists and watches only that namespace', async () => {
+    api = await startFakeApiServer([mcpServer('ns1', 'srv'), mcpServer('ns2', 'other')]);
+    lookup = createInformerLookup({ kubeConfig: kubeConfigFor(api.kubeconfigFile), namespace: 'ns1' });
+    await lookup.start();
+    expect(lookup.synced()).toBe(true);
+    expect(lookup.getMCPServer('ns1', 'srv')).toBeDefined();
+    expect(lookup.getMCPServer('ns2', 'other')).toBeUndefined();
+    expect(api.paths.every((p) => p.startsWith('/apis/toolhive.stacklok.dev/v1alpha1/namespaces/ns1/'))).toBe(true);
+    expect(new Set(api.paths)).toEqual(
+      new Set(['mcpservers', 'mcpexternalauthconfigs', 'mcpauthservers'].map((p) => `/apis/toolhive.stacklok.dev/v1alpha1/namespaces/ns1/${p}`)),
+    );
+  });
+
   it('is not synced while a list fails, retries, and syncs once the list works', async () => {
     api = await startFakeApiServer([mcpServer('ns1', 'srv')]);
     api.failLists('mcpexternalauthconfigs', true);

@@ -24,6 +24,8 @@ export interface FakeApiServer {
   /** Lists of this plural fail with 500 until allowed again. */
   failLists(plural: string, fail: boolean): void;
   listCount(plural: string): number;
+  /** Paths of every request received (list and watch), in order. */
+  paths: string[];
   stop(): Promise<void>;
 }
 
@@ -33,13 +35,17 @@ export async function startFakeApiServer(initial: KubeObject[] = []): Promise<Fa
   const watchers = new Map<string, Set<http.ServerResponse>>(Object.values(PLURALS).map((p) => [p, new Set()]));
   const failing = new Set<string>();
   const lists = new Map<string, number>();
+  const paths: string[] = [];
   const ca = await createCA({ commonName: 'fake apiserver CA' });
   const cert = await issueServerCert(ca, { commonName: '127.0.0.1', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    paths.push(url.pathname);
     const match = /^\/apis\/toolhive\.stacklok\.dev\/v1alpha1\/(?:namespaces\/[^/]+\/)?([a-z]+)$/.exec(url.pathname);
     const plural = match?.[1];
-    const objects = plural ? store.get(plural) : undefined;
+    const namespace = /\/namespaces\/([^/]+)\//.exec(url.pathname)?.[1];
+    const all = plural ? store.get(plural) : undefined;
+    const objects = all && namespace ? new Map([...all].filter(([, o]) => o.metadata?.namespace === namespace)) : all;
     if (!plural || !objects) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404 }));
       return;
@@ -47,7 +53,7 @@ export async function startFakeApiServer(initial: KubeObject[] = []): Promise<Fa
     if (url.searchParams.get('watch') === 'true') {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       res.flushHeaders();
-      watchers.get(plural)!.add(res);
+      watchers.get(plural)!.add(res); // (watch events are not filtered by namespace: tests put only into the watched one)
       res.on('close', () => watchers.get(plural)!.delete(res));
       return;
     }
@@ -92,6 +98,7 @@ export async function startFakeApiServer(initial: KubeObject[] = []): Promise<Fa
       else failing.delete(plural);
     },
     listCount: (plural) => lists.get(plural) ?? 0,
+    paths,
     async stop() {
       for (const set of watchers.values()) for (const w of set) w.destroy();
       server.closeAllConnections();
