@@ -316,10 +316,12 @@ async function deleteAutoCA(ctx: ReconcileContext, as: MCPAuthServer): Promise<v
   const ns = as.metadata.namespace!;
   const name = caName(ns, as.metadata.name);
   const crNs = ctx.settings.clusterResourceNamespace;
-  if (!ctx.view.served('Certificate')) return;
-  await ctx.applier.delete({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name });
-  await ctx.applier.delete({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: crNs, name });
-  // cert-manager leaves the Secret behind when its Certificate goes; the CA key must not linger.
+  if (ctx.view.served('Certificate')) {
+    await ctx.applier.delete({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name });
+    await ctx.applier.delete({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: crNs, name });
+  }
+  // cert-manager leaves the Secret behind when its Certificate goes; the CA key must not linger
+  // (even when cert-manager itself was uninstalled first).
   await ctx.applier.delete({ apiVersion: 'v1', kind: 'Secret', namespace: crNs, name });
 }
 
