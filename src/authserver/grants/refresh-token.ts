@@ -7,6 +7,7 @@ import { single } from '../lib/params.ts';
 import { sha256Hex } from '../lib/tokens.ts';
 import { issueTokens } from '../lib/issue-tokens.ts';
 import { revokeGrant } from '../lib/revoke-grant.ts';
+import { sessionExtensionMs } from '../lib/session-expiry.ts';
 import { hashForLog } from '../../telemetry/index.ts';
 import type { RotateOutcome } from '../../store/index.ts';
 import { requestAudit } from '../lib/request-audit.ts';
@@ -68,7 +69,8 @@ export function handler(ctx: AuthServerContext) {
       if (err.outcome === 'replay' || err.outcome === 'revoked') await replayDetected(ctx, res, record.familyId, record.tsid, client.clientId);
       throw new InvalidGrant(REJECTION[err.outcome]);
     });
-    await ctx.store.sessions.extend(record.tsid, ctx.now() + ctx.config.tokenLifespans.refreshTokenSeconds * 1000);
+    const extended = sessionExtensionMs(ctx.now(), ctx.config.tokenLifespans.refreshTokenSeconds * 1000, session.expiresAtMs);
+    if (extended !== null) await ctx.store.sessions.extend(record.tsid, extended);
     ctx.metrics.tokensIssued.inc({ grant_type: grantType });
     requestAudit(ctx, res).write({
       event: 'token.issue',

@@ -4,6 +4,7 @@ import type { AuthServerContext } from '../context.ts';
 import { parseParams, single } from '../lib/params.ts';
 import { noStore } from '../lib/http.ts';
 import { redirectToClient } from '../lib/redirect.ts';
+import { initialSessionExpiryMs } from '../lib/session-expiry.ts';
 import { randomToken, s256, sha256Hex } from '../lib/tokens.ts';
 import { UpstreamError } from '../upstream/upstream-idp.ts';
 import { toOAuthError } from '../errors.ts';
@@ -78,7 +79,7 @@ function handleCallback(ctx: AuthServerContext) {
         const previous = await ctx.store.upstreamTokens.latestForUser(userId, upstream.name);
         if (previous && previous.upstreamSubject === tokens.subject) refreshToken = previous.refreshToken;
       }
-      const sessionExpiresAtMs = ctx.now() + ctx.config.tokenLifespans.refreshTokenSeconds * 1000;
+      const sessionExpiresAtMs = initialSessionExpiryMs(ctx.now(), ctx.config.tokenLifespans.refreshTokenSeconds * 1000);
       const row: UpstreamTokens = {
         provider: upstream.name,
         accessToken: tokens.accessToken,
