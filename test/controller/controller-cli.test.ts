@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createCA, issueServerCert } from '../../src/pki/index.ts';
+import { parseListen } from '../../src/cli/commands/controller.ts';
 import { FakeApiServer } from './fake-apiserver.ts';
 import { API, eventually, installCrds , startFakeApiServer } from './helpers.ts';
 
@@ -124,9 +125,12 @@ describe('mcp-authserver controller (process)', () => {
     expect(server.getObject('coordination.k8s.io/v1', 'Lease', 'mcp-authserver-system', 'mcp-authserver-controller')?.spec).not.toHaveProperty('holderIdentity');
   });
 
-  it('bad flags are reported by name', async () => {
-    const p = run(['controller', '--health-listen', 'nonsense', '--kubeconfig', '/nonexistent']);
-    expect(await p.exited).toBe(1);
-    expect(p.output()).toMatch(/--health-listen: "nonsense" must be HOST:PORT/);
+  it('bad listen addresses are reported by flag name', () => {
+    expect(parseListen('--health-listen', ':8081')).toEqual({ port: 8081 });
+    expect(parseListen('--health-listen', '127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseListen('--webhook-listen', '[::1]:9443')).toEqual({ host: '::1', port: 9443 });
+    for (const bad of ['nonsense', '8081', ':99999', 'host:', 'a:b:c']) {
+      expect(() => parseListen('--health-listen', bad)).toThrow(`--health-listen: "${bad}" must be HOST:PORT, :PORT or [IPv6]:PORT`);
+    }
   });
 });
