@@ -285,7 +285,7 @@ describe("the proposal's example (config/samples)", () => {
   it('MCPServer Deployment: proxy + mcp containers, pod label, Service → proxyPort', () => {
     const dep = d.mcpServerDeployment(githubTools, settings) as Loose;
     expect(dep.spec.template.metadata.labels['toolhive.stacklok.dev/mcpserver']).toBe('github-tools');
-    expect(dep.spec.selector).toEqual({ matchLabels: { 'toolhive.stacklok.dev/mcpserver': 'github-tools' } });
+    expect(dep.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'github-tools', 'app.kubernetes.io/name': 'mcpserver' } });
     const [proxy, mcp] = dep.spec.template.spec.containers;
     expect(proxy.name).toBe('proxy');
     expect(proxy.image).toBe(settings.proxyImage);
@@ -305,7 +305,7 @@ describe("the proposal's example (config/samples)", () => {
     expect(mcp).toMatchObject({ name: 'mcp', image: 'ghcr.io/example/github-mcp:1.2.3', ports: [{ containerPort: 8080 }] });
     expect(d.mcpServerService(githubTools).spec).toEqual({
       type: 'ClusterIP',
-      selector: { 'toolhive.stacklok.dev/mcpserver': 'github-tools' },
+      selector: { 'app.kubernetes.io/instance': 'github-tools', 'app.kubernetes.io/name': 'mcpserver' },
       ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }],
     });
   });

@@ -5,7 +5,7 @@
  */
 import type { KubeObject, MCPServer } from '../lib/crd-types.ts';
 import { effectiveMCPServer } from '../lib/effective.ts';
-import { MCPSERVER_LABEL, mcpServerLabels, type OperatorSettings } from '../lib/names.ts';
+import { mcpServerLabels, mcpServerSelector, type OperatorSettings } from '../lib/names.ts';
 import { controllerRef } from './owner.ts';
 
 function meta(srv: MCPServer) {
@@ -46,7 +46,7 @@ export function mcpServerDeployment(srv: MCPServer, settings: OperatorSettings):
     metadata: meta(srv),
     spec: {
       replicas: 1,
-      selector: { matchLabels: { [MCPSERVER_LABEL]: srv.metadata.name } },
+      selector: { matchLabels: mcpServerSelector(srv.metadata.name) },
       template: {
         metadata: { labels: mcpServerLabels(srv.metadata.name) },
         spec: {
@@ -89,7 +89,7 @@ export function mcpServerService(srv: MCPServer): KubeObject {
     metadata: meta(srv),
     spec: {
       type: 'ClusterIP',
-      selector: { [MCPSERVER_LABEL]: srv.metadata.name },
+      selector: mcpServerSelector(srv.metadata.name),
       ports: [{ name: 'http', port: eff.proxyPort, targetPort: 'http', protocol: 'TCP' }],
     },
   };

@@ -75,6 +75,18 @@ export function mcpServerLabels(srv: string): Record<string, string> {
   };
 }
 
+/**
+ * Pod selector of the MCPServer Deployment and Service: narrower than the
+ * `toolhive.stacklok.dev/mcpserver` label alone, which other pods may carry to get the client
+ * identity injected (and must not receive the server's traffic).
+ *
+ * @example
+ * mcpServerSelector('github-tools') // {'app.kubernetes.io/instance': 'github-tools', 'app.kubernetes.io/name': 'mcpserver'}
+ */
+export function mcpServerSelector(srv: string): Record<string, string> {
+  return { 'app.kubernetes.io/instance': srv, 'app.kubernetes.io/name': 'mcpserver' };
+}
+
 /** Name of the auto-CA Certificate, its Secret and ClusterIssuer: `thv-as-{ns}-{name}-ca`. */
 export function caName(namespace: string, name: string): string {
   return `thv-as-${namespace}-${name}-ca`;
