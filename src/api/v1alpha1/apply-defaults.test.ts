@@ -93,6 +93,14 @@ describe('applyDefaults (spec §3 defaults)', () => {
     );
   });
 
+  it('is idempotent when tls is null (the trust-domain default creates tls; its nested defaults follow in the same call)', () => {
+    const o = sample('authServerAuto');
+    o.spec.tls = null;
+    const once = applyDefaults(o);
+    expect(once.spec.tls.serverCert).toEqual({ duration: '8760h', renewBefore: '720h' });
+    expect(applyDefaults(once)).toEqual(once);
+  });
+
   it('returns other kinds as plain copies', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} };
     const out = applyDefaults(pod);

@@ -24,7 +24,12 @@ export function applyDefaults<T>(obj: T): T {
   schemaDefaulter(kind)(copy);
   const spec = rec(rec(copy)?.spec);
   if (!spec) return copy;
-  if (kind === 'MCPAuthServer') defaultTrustDomain(spec);
+  if (kind === 'MCPAuthServer') {
+    defaultTrustDomain(spec);
+    // The trust-domain default may create `tls` (e.g. from `tls: null`); its nested schema
+    // defaults must follow in the same call, or a second call would add them (not idempotent).
+    schemaDefaulter(kind)(copy);
+  }
   if (kind === 'MCPServer') defaultJwksUrl(spec);
   if (kind === 'MCPExternalAuthConfig') defaultAuthServerRefNamespace(spec, str(rec(rec(copy)?.metadata)?.namespace));
   return copy;

@@ -1,6 +1,5 @@
 import type { DefaultingPlugin, KubeObject } from '../../framework/types.ts';
-import { GROUP } from '../lib/api.ts';
-import { defaultsFixpoint } from '../lib/defaults-fixpoint.ts';
+import { GROUP, applyDefaults } from '../lib/api.ts';
 import { replaceContents } from '../lib/replace-contents.ts';
 
 /**
@@ -16,6 +15,6 @@ export const mcpAuthServerDefaulter = {
   kind: { group: GROUP, kind: 'MCPAuthServer' },
   operations: new Set(['CREATE', 'UPDATE'] as const),
   default(obj) {
-    replaceContents(obj, defaultsFixpoint(obj) as KubeObject);
+    replaceContents(obj, applyDefaults(obj) as KubeObject);
   },
 } satisfies DefaultingPlugin<KubeObject>;
