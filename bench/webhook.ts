@@ -21,18 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 
-/** Row shape of bench/index.ts (`bench/types.ts`), declared here so this file runs alone. */
-export interface BenchRow {
-  path: string;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  baseline?: { name: string; reqPerSec: number };
-  ratio?: number;
-  target: string;
-  pass: boolean;
-  peakRssMb?: number;
-}
+import type { BenchRow } from './types.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = 8;

@@ -201,3 +201,16 @@ export interface KubeObject {
   metadata: ObjectMeta;
   [field: string]: unknown;
 }
+
+// Compile-time drift check against the one API definition (conventions §9): every spec and status
+// the API accepts must fit the controller's view, so a field renamed or retyped in src/api fails
+// `tsc` here instead of silently reading `undefined`.
+type Fits<A, B extends A> = B;
+export type _SpecsFitTheApi = [
+  Fits<MCPAuthServerSpec, import('../../api/v1alpha1/index.ts').MCPAuthServerSpec>,
+  Fits<MCPExternalAuthConfigSpec, import('../../api/v1alpha1/index.ts').MCPExternalAuthConfigSpec>,
+  Fits<MCPServerSpec, import('../../api/v1alpha1/index.ts').MCPServerSpec>,
+  Fits<MCPAuthServerStatus, import('../../api/v1alpha1/index.ts').MCPAuthServerStatus>,
+  Fits<MCPExternalAuthConfigStatus, import('../../api/v1alpha1/index.ts').MCPExternalAuthConfigStatus>,
+  Fits<MCPServerStatus, import('../../api/v1alpha1/index.ts').MCPServerStatus>,
+];
