@@ -78,12 +78,24 @@ export function createProxy(options: ProxyOptions): Proxy {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    // CORS for browser MCP clients (MCP Inspector in direct mode): bearer tokens, no cookies, so
+    // any origin may call; the client must be able to read the 401 challenge and the session id.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
     if (location.paths.includes(path) && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, {
         'Content-Type': 'application/json',
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'max-age=3600',
-        'Access-Control-Allow-Origin': '*',
       });
       res.end(req.method === 'HEAD' ? undefined : metadataBody);
       return;

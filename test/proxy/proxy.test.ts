@@ -106,6 +106,19 @@ describe('proxy: RFC 9728 metadata and challenges', () => {
     await res.body.dump();
   });
 
+  it('answers CORS preflights and lets a browser client read the 401 challenge', async () => {
+    const pre = await request(`${base}/mcp`, { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    expect(pre.statusCode).toBe(204);
+    expect(pre.headers['access-control-allow-origin']).toBe('*');
+    expect(String(pre.headers['access-control-allow-headers'])).toMatch(/Authorization/);
+    await pre.body.dump();
+    const res = await request(`${base}/mcp`, { method: 'POST', headers: { origin: 'http://localhost:6274' }, body: '{}' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(String(res.headers['access-control-expose-headers'])).toMatch(/WWW-Authenticate/);
+    await res.body.dump();
+  });
+
   it.each<[string, (h: Harness, s: Awaited<ReturnType<Harness['seedSession']>>) => Promise<string>]>([
     ['garbage', async () => 'not-a-jwt'],
     ['wrong audience', async (h, s) => h.mint(s.session, { aud: ['https://other.example.test/mcp'] })],
