@@ -1,6 +1,7 @@
 /**
- * Public token endpoint throughput (issue 3). Each server runs in a worker thread (its own event
- * loop); autocannon drives it from the main thread over keep-alive HTTP connections.
+ * Public token endpoint throughput (issue 3). Each server runs in its own child process;
+ * autocannon drives it from this process over keep-alive HTTP connections. Ratios compare server
+ * CPU time per request (robust on a shared machine); req/s and latencies are as observed.
  *
  * Rows:
  * - refresh grant, memory store, against oidc-provider's own refresh grant (public client,
@@ -14,7 +15,8 @@
  *
  * Run alone: `node bin/run-ts.mjs bench/token.ts`.
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +51,7 @@ interface Started {
   upstream?: { issuer: string; clientId: string; clientSecret: string };
 }
 
-// ---------------------------------------------------------------- worker side
+// ---------------------------------------------------------------- server side (child process)
 
 async function startAuthWorker(init: WorkerInit): Promise<Started> {
   const { createServer } = await import('node:http');
@@ -221,33 +223,52 @@ async function startUpstreamWorker(init: WorkerInit): Promise<Started> {
   return { port: idp.port, tokens: [], clientId: idp.clientId, upstream: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret } };
 }
 
-if (!isMainThread && (workerData as { bench?: string } | null)?.bench === 'token') {
-  const init = (workerData as { init: WorkerInit }).init;
+const SERVE_FLAG = '--bench-token-serve';
+const serveIndex = process.argv.indexOf(SERVE_FLAG);
+if (serveIndex >= 0 && process.send) {
+  const init = JSON.parse(process.argv[serveIndex + 1]!) as WorkerInit;
   const started =
     init.mode === 'oidc-baseline' ? await startOidcBaselineWorker(init) : init.mode === 'upstream-idp' ? await startUpstreamWorker(init) : await startAuthWorker(init);
-  parentPort!.postMessage(started);
-  // Server-thread CPU: event-loop active time, asked for around each load run.
-  parentPort!.on('message', (m: unknown) => {
-    if (m === 'elu') parentPort!.postMessage({ activeMs: performance.eventLoopUtilization().active });
+  process.send(started);
+  // Server CPU time (user + system), asked for around each load run: unlike wall-clock rates it
+  // barely moves with whatever else the shared machine is doing.
+  process.on('message', (m: unknown) => {
+    if (m !== 'cpu') return;
+    const u = process.cpuUsage();
+    process.send!({ cpuMs: (u.user + u.system) / 1000 });
   });
+  process.on('disconnect', () => process.exit(0));
 }
 
 // ---------------------------------------------------------------- main side
 
-async function startWorker(init: WorkerInit): Promise<Started & { worker: Worker }> {
-  // Workers do not inherit the tsx loader: register it in the worker, then load this file there.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const code = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(import.meta.url)});`;
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: { bench: 'token', init } });
+interface Server extends Started {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Each server runs in its own process, driven over loopback by autocannon in this one. */
+async function startServer(init: WorkerInit): Promise<Server> {
+  const runner = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
+  const child = fork(runner, [fileURLToPath(import.meta.url), SERVE_FLAG, JSON.stringify(init)], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   const started = await new Promise<Started>((resolve, reject) => {
-    worker.once('message', (m: Started) => resolve(m));
-    worker.once('error', reject);
+    child.once('message', (m: Started) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`bench server ${init.mode} exited with ${code}`)));
   });
-  return { ...started, worker };
+  child.removeAllListeners('exit');
+  return {
+    ...started,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 interface Load {
-  /** Server event-loop active time per request (ms): robust when the machine is shared. */
+  /** Server process CPU time per request (ms): robust when the machine is shared. */
   costMs: number;
   reqPerSec: number;
   p50Ms: number;
@@ -285,21 +306,17 @@ async function refreshLoad(port: number, tokens: string[], clientId: string, pat
   return { costMs: NaN, reqPerSec: result.requests.total / elapsedS, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-/**
- * Interleaves contenders round by round (A B A B ...) on slices of their token pools, after a
- * warm-up slice each, and keeps each contender's best round: on a shared machine this compares
- * like with like better than one long run each.
- */
-async function activeMs(worker: Worker): Promise<number> {
+/** Total CPU time (ms) the server process has used so far. */
+async function cpuMs(child: ChildProcess): Promise<number> {
   const answer = new Promise<number>((resolve) => {
-    const onMessage = (m: { activeMs?: number }) => {
-      if (typeof m?.activeMs !== 'number') return;
-      worker.off('message', onMessage);
-      resolve(m.activeMs);
+    const onMessage = (m: { cpuMs?: number }) => {
+      if (typeof m?.cpuMs !== 'number') return;
+      child.off('message', onMessage);
+      resolve(m.cpuMs);
     };
-    worker.on('message', onMessage);
+    child.on('message', onMessage);
   });
-  worker.postMessage('elu');
+  child.send('cpu');
   return answer;
 }
 
@@ -308,7 +325,7 @@ async function activeMs(worker: Worker): Promise<number> {
  * warm-up slice each, and keeps each contender's best round (lowest server CPU per request):
  * on a shared machine this compares like with like better than one long run each.
  */
-async function interleaved(contenders: Array<Started & { worker: Worker; path: string }>): Promise<Load[]> {
+async function interleaved(contenders: Array<Server & { path: string }>): Promise<Load[]> {
   const per = Math.floor((POOL - WARMUP) / ROUNDS);
   for (const c of contenders) await refreshLoad(c.port, c.tokens.slice(0, WARMUP), c.clientId, c.path);
   const best: Array<Load | null> = contenders.map(() => null);
@@ -316,9 +333,9 @@ async function interleaved(contenders: Array<Started & { worker: Worker; path: s
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, c] of contenders.entries()) {
       const slice = c.tokens.slice(WARMUP + round * per, WARMUP + (round + 1) * per);
-      const before = await activeMs(c.worker);
+      const before = await cpuMs(c.child);
       const load = await refreshLoad(c.port, slice, c.clientId, c.path);
-      load.costMs = ((await activeMs(c.worker)) - before) / slice.length;
+      load.costMs = ((await cpuMs(c.child)) - before) / slice.length;
       failures[i]!.non2xx += load.non2xx;
       failures[i]!.errors += load.errors;
       const b = best[i];
@@ -398,7 +415,7 @@ async function flowLoad(issuer: string, clientId: string): Promise<Load> {
   return { costMs: NaN, reqPerSec: latencies.length / elapsedS, p50Ms: pct(50), p99Ms: pct(99), non2xx: failures, errors: 0 };
 }
 
-/** Reserves a free loopback port (closed again before the worker binds it). */
+/** Reserves a free loopback port (closed again before the server process binds it). */
 async function reservePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const s = createServer();
@@ -414,17 +431,17 @@ export async function run(): Promise<BenchRow[]> {
 
   const redis = await startRedisServer();
   try {
-    const baseline = await startWorker({ mode: 'oidc-baseline', pool: POOL });
-    const memory = await startWorker({ mode: 'auth-memory', pool: POOL });
-    const onRedis = await startWorker({ mode: 'auth-redis', pool: POOL, redisUrl: redis.url });
+    const baseline = await startServer({ mode: 'oidc-baseline', pool: POOL });
+    const memory = await startServer({ mode: 'auth-memory', pool: POOL });
+    const onRedis = await startServer({ mode: 'auth-redis', pool: POOL, redisUrl: redis.url });
     const [base, mem, red] = (await interleaved([
       { ...baseline, path: '/token' },
       { ...memory, path: '/oauth/token' },
       { ...onRedis, path: '/oauth/token' },
     ])) as [Load, Load, Load];
-    for (const w of [baseline, memory, onRedis]) await w.worker.terminate();
-    // Ratios compare server CPU per request (event-loop active time of each server thread), the
-    // figure that does not move with other load on the machine; req/s is the wall-clock rate seen.
+    for (const w of [baseline, memory, onRedis]) await w.stop();
+    // Ratios compare server CPU time per request (each server is its own process), the figure
+    // that barely moves with other load on the machine; req/s is the wall-clock rate seen.
     const memRatio = base.costMs / mem.costMs;
     console.error(
       `bench token: server CPU per request: oidc-provider ${base.costMs.toFixed(3)} ms, memory ${mem.costMs.toFixed(3)} ms, redis ${red.costMs.toFixed(3)} ms`,
@@ -455,13 +472,13 @@ export async function run(): Promise<BenchRow[]> {
     await redis.stop({ keepData: false });
   }
 
-  // Full flow with the real upstream (oidc-provider) in its own worker.
+  // Full flow with the real upstream (oidc-provider) in its own process.
   const authPort = await reservePort();
-  const upstream = await startWorker({ mode: 'upstream-idp', pool: 0, redirectUri: `http://127.0.0.1:${authPort}/oauth/callback` });
-  const flowAuth = await startWorker({ mode: 'auth-memory', pool: 0, port: authPort, upstream: upstream.upstream! });
+  const upstream = await startServer({ mode: 'upstream-idp', pool: 0, redirectUri: `http://127.0.0.1:${authPort}/oauth/callback` });
+  const flowAuth = await startServer({ mode: 'auth-memory', pool: 0, port: authPort, upstream: upstream.upstream! });
   const flow = await flowLoad(`http://127.0.0.1:${flowAuth.port}`, flowAuth.clientId);
-  await flowAuth.worker.terminate();
-  await upstream.worker.terminate();
+  await flowAuth.stop();
+  await upstream.stop();
   rows.push({
     path: 'authorize → upstream login → callback → token (full flow)',
     reqPerSec: flow.reqPerSec,
@@ -473,7 +490,7 @@ export async function run(): Promise<BenchRow[]> {
   return rows;
 }
 
-if (isMainThread && import.meta.url === `file://${process.argv[1]}`) {
+if (serveIndex < 0 && import.meta.url === `file://${process.argv[1]}`) {
   const { renderTable } = await import('./index.ts');
   console.log(renderTable(await run()));
 }
