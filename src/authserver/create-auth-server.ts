@@ -130,6 +130,10 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
     resource_map: resourceMap.loaded(),
   });
 
+  // Request ids: a random per-instance prefix and a counter (unique, cheaper than a UUID each).
+  const requestIdPrefix = randomUUID().slice(0, 8);
+  let requestCounter = 0;
+  const nextRequestId = () => `${requestIdPrefix}-${(++requestCounter).toString(36)}`;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -141,7 +145,7 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       metrics.httpDurationSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    res.locals.requestScope = { requestId: randomUUID(), remoteAddr: req.socket.remoteAddress ?? '', startedMs: performance.now() };
+    res.locals.requestScope = { requestId: nextRequestId(), remoteAddr: req.socket.remoteAddress ?? '', startedMs: performance.now() };
     next();
   });
 

@@ -109,7 +109,7 @@ describe('audit events carry the common fields of spec §6.3', () => {
     await authorize(mcp);
     const issue = lines.find((l) => l.event === 'token.issue')!;
     expect(issue).toMatchObject({ audit: true, outcome: 'success', listener: 'public', remote_addr: '127.0.0.1' });
-    expect(issue.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(issue.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
     expect(typeof issue.latency_ms).toBe('number');
     expect(typeof issue.ts).toBe('string');
     const requestIds = new Set(lines.filter((l) => l.audit).map((l) => l.request_id));
