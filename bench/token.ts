@@ -238,6 +238,7 @@ if (serveIndex >= 0 && process.send) {
     process.send!({ cpuMs: (u.user + u.system) / 1000 });
   });
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof (BENCH_CPU_PROF) write its file
 }
 
 // ---------------------------------------------------------------- main side
@@ -250,7 +251,10 @@ interface Server extends Started {
 /** Each server runs in its own process, driven over loopback by autocannon in this one. */
 async function startServer(init: WorkerInit): Promise<Server> {
   const runner = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
-  const child = fork(runner, [fileURLToPath(import.meta.url), SERVE_FLAG, JSON.stringify(init)], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const child = fork(runner, [fileURLToPath(import.meta.url), SERVE_FLAG, JSON.stringify(init)], {
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+  });
   const started = await new Promise<Started>((resolve, reject) => {
     child.once('message', (m: Started) => resolve(m));
     child.once('exit', (code) => reject(new Error(`bench server ${init.mode} exited with ${code}`)));
@@ -386,11 +390,12 @@ async function oneFlow(issuer: string, clientId: string, dispatcher: import('und
   return token.status === 200;
 }
 
-async function flowLoad(issuer: string, clientId: string): Promise<Load> {
+async function flowLoad(issuer: string, clientId: string): Promise<Load & { completed: number }> {
   const { Agent } = await import('undici');
   const dispatcher = new Agent({ connections: FLOW_CONCURRENCY * 2, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
   let failures = 0;
+  let completed = 0;
   const runFor = async (ms: number, record: boolean) => {
     const end = Date.now() + ms;
     await Promise.all(
@@ -398,6 +403,7 @@ async function flowLoad(issuer: string, clientId: string): Promise<Load> {
         while (Date.now() < end) {
           const t0 = performance.now();
           const ok = await oneFlow(issuer, clientId, dispatcher).catch(() => false);
+          completed++;
           if (!record) continue;
           if (ok) latencies.push(performance.now() - t0);
           else failures++;
@@ -412,7 +418,7 @@ async function flowLoad(issuer: string, clientId: string): Promise<Load> {
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { costMs: NaN, reqPerSec: latencies.length / elapsedS, p50Ms: pct(50), p99Ms: pct(99), non2xx: failures, errors: 0 };
+  return { costMs: NaN, completed, reqPerSec: latencies.length / elapsedS, p50Ms: pct(50), p99Ms: pct(99), non2xx: failures, errors: 0 };
 }
 
 /** Reserves a free loopback port (closed again before the server process binds it). */
@@ -476,11 +482,15 @@ export async function run(): Promise<BenchRow[]> {
   const authPort = await reservePort();
   const upstream = await startServer({ mode: 'upstream-idp', pool: 0, redirectUri: `http://127.0.0.1:${authPort}/oauth/callback` });
   const flowAuth = await startServer({ mode: 'auth-memory', pool: 0, port: authPort, upstream: upstream.upstream! });
+  const [authBefore, idpBefore] = [await cpuMs(flowAuth.child), await cpuMs(upstream.child)];
   const flow = await flowLoad(`http://127.0.0.1:${flowAuth.port}`, flowAuth.clientId);
+  // Where a flow's CPU goes: our server vs the upstream IdP (the client is this process).
+  const authPerFlow = ((await cpuMs(flowAuth.child)) - authBefore) / flow.completed;
+  const idpPerFlow = ((await cpuMs(upstream.child)) - idpBefore) / flow.completed;
   await flowAuth.stop();
   await upstream.stop();
   rows.push({
-    path: 'authorize → upstream login → callback → token (full flow)',
+    path: `authorize → upstream login → callback → token (full flow; CPU/flow: auth server ${authPerFlow.toFixed(2)} ms, oidc-provider upstream ${idpPerFlow.toFixed(2)} ms)`,
     reqPerSec: flow.reqPerSec,
     p50Ms: flow.p50Ms,
     p99Ms: flow.p99Ms,
