@@ -142,4 +142,11 @@ describe('end-to-end flow with real peers (openid-client MCP client, oidc-provid
     expect(refreshed.expiresAtMs).toBeGreaterThan(Date.now());
     await expect(corp.refresh('not-a-refresh-token')).rejects.toMatchObject({ name: 'UpstreamError', code: 'invalid_grant' });
   });
+
+  it('upstream discovery and JWKS are fetched once for all the flows above (cached, spec conventions §13)', () => {
+    const counts = stack.idp.requestsByPath();
+    expect(counts['/token']).toBeGreaterThanOrEqual(4);
+    expect(counts['/.well-known/openid-configuration']).toBe(1);
+    expect(counts['/jwks']).toBe(1);
+  });
 });

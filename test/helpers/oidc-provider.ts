@@ -34,6 +34,8 @@ export interface TestUpstreamIdp {
   setLatencyMs(ms: number): void;
   /** Number of requests served to the token endpoint (refresh/code exchanges). */
   tokenRequests(): number;
+  /** Requests served per path (without query), e.g. { '/jwks': 1, '/token': 3 }. */
+  requestsByPath(): Record<string, number>;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -51,12 +53,15 @@ export async function startUpstreamIdp(options: StartUpstreamIdpOptions = {}): P
   const clientSecret = options.clientSecret ?? randomBytes(16).toString('hex');
   let latencyMs = 0;
   let tokenRequests = 0;
+  const byPath: Record<string, number> = {};
   let server: Server | null = null;
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
 
   const listen = async (port: number): Promise<number> => {
     const s = createServer((req, res) => {
       if (req.url?.startsWith('/token')) tokenRequests++;
+      const path = (req.url ?? '').split('?')[0]!.replace(/^\/(interaction|auth)\/[^/]+/, '/$1/:uid');
+      byPath[path] = (byPath[path] ?? 0) + 1;
       const go = () => handler?.(req, res);
       if (latencyMs > 0) setTimeout(go, latencyMs).unref();
       else go();
@@ -116,6 +121,7 @@ export async function startUpstreamIdp(options: StartUpstreamIdpOptions = {}): P
       latencyMs = ms;
     },
     tokenRequests: () => tokenRequests,
+    requestsByPath: () => ({ ...byPath }),
     stop: () =>
       new Promise<void>((resolve) => {
         const s = server;
