@@ -8,7 +8,8 @@
  *   proxy's memory is measured (the real exchange has its own benchmark in bench/exchange.ts);
  * - webhook server under pod-injection load — target ≤ 100 MB.
  *
- * Run alone: `node bin/run-ts.mjs bench/memory.ts`.
+ * Run alone: `node bin/run-ts.mjs bench/memory.ts`; `BENCH_MEMORY_DEBUG=1` also prints each
+ * server's live heap after a full GC, to tell live data from heap growth.
  */
 import 'reflect-metadata';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -51,7 +52,7 @@ interface Child {
 }
 
 async function startChild(init: ChildInit): Promise<Child> {
-  const proc: ChildProcess = fork(new URL('./lib/memory-child.mjs', import.meta.url), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc: ChildProcess = fork(new URL('./lib/memory-child.mjs', import.meta.url), [], { execArgv: process.env.BENCH_MEMORY_DEBUG ? ['--expose-gc'] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('error', reject);
     proc.once('exit', (code) => reject(new Error(`bench child ${init.role} exited with ${code}`)));
@@ -67,7 +68,10 @@ async function startChild(init: ChildInit): Promise<Child> {
     port,
     peak: () =>
       new Promise((resolve) => {
-        proc.once('message', (m: { peakRssMb: number }) => resolve(m.peakRssMb));
+        proc.once('message', (m: { peakRssMb: number; liveHeapMb: number; rssMb: number }) => {
+          if (process.env.BENCH_MEMORY_DEBUG) console.error(`bench memory: ${init.role}: live heap after GC ${m.liveHeapMb.toFixed(0)} MB, RSS now ${m.rssMb.toFixed(0)} MB`);
+          resolve(m.peakRssMb);
+        });
         proc.send({ peak: true });
       }),
     stop: () => {

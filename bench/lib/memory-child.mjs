@@ -87,7 +87,8 @@ async function startWebhook(init) {
 
 process.on('message', async (msg) => {
   if (msg.peak) {
-    process.send({ peakRssMb: process.resourceUsage().maxRSS / 1024 });
+    globalThis.gc?.();
+    process.send({ peakRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: process.memoryUsage().heapUsed / 2 ** 20, rssMb: process.memoryUsage().rss / 2 ** 20 });
     return;
   }
   const { init } = msg;
