@@ -7,8 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { startLocalStack, type LocalStack } from '../../src/dev/local-stack.ts';
 import { runCheckFlow } from '../../src/dev/check-flow.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
 
 function canListen(port: number): Promise<boolean> {
   const probe = createServer();
@@ -52,6 +54,21 @@ describe('mcp-authserver dev', () => {
       ['revoke', true, ''],
       ['exchange refused after revoke', true, ''],
     ]);
+  });
+
+  it('runs the same flow on Redis storage (dev --redis), through serve\'s Redis store', async () => {
+    const redis = await startRedisServer();
+    const onRedis = await startLocalStack({ stateDir, ports: FREE, logLevel: 'silent', redisUrl: redis.url });
+    try {
+      const steps = await runCheckFlow(onRedis);
+      expect(steps.filter((s) => !s.ok)).toEqual([]);
+      expect(steps).toHaveLength(8);
+      // The state really lives in Redis (a family marker and the registered client, at least).
+      expect(Number(execFileSync('redis-cli', ['-p', String(redis.port), 'DBSIZE'], { encoding: 'utf8' }).trim())).toBeGreaterThan(0);
+    } finally {
+      await onRedis.stop();
+      await redis.stop();
+    }
   });
 
   it('generated its dev CA and keys on first start and reuses them on the next', async () => {

@@ -87,12 +87,14 @@ async function startServeWith(configFile: string, cleanup: Array<() => unknown>)
 
   let store: import('../../store/index.ts').AuthStore;
   if (config.storage.type === 'redis') {
-    const createRedisStore = (storeModule as Record<string, unknown>).createRedisStore as
-      | ((o: { url: string; keyPrefix: string; commandTimeoutMs: number; encryptionKeys: typeof encryptionKeys }) => Promise<import('../../store/index.ts').AuthStore>)
-      | undefined;
-    if (!createRedisStore) throw new Error('storage.type redis is not available in this build');
     const r = config.storage.redis;
-    store = await createRedisStore({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.commandTimeoutMs, encryptionKeys });
+    store = await storeModule.createRedisStore({
+      url: r.url,
+      keyPrefix: r.keyPrefix,
+      commandTimeoutMs: r.commandTimeoutMs,
+      encryptionKeys,
+      ...(r.caPem ? { caPem: r.caPem } : {}),
+    });
   } else {
     store = storeModule.createMemoryStore({ encryptionKeys });
   }
