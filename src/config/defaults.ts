@@ -32,6 +32,8 @@ export const DEFAULTS = {
   dcr_rate_per_second: 1,
   dcr_burst: 5,
   dcr_allow_confidential: false,
+  // Clients never expire: without a bound, registration alone could fill the store (spec §2.7).
+  dcr_max_clients: 100_000,
   /** Spec §7.11 / issue 3: Client ID Metadata Documents with SSRF guards. */
   cimd_enabled: true,
   cimd_allow_private_addresses: false,

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       tokenLifespans: { accessTokenSeconds: 3600, refreshTokenSeconds: 168 * 3600, authCodeSeconds: 600 },
       upstreamTimeoutMs: 10_000,
       storage: { type: 'memory' },
-      dcr: { ratePerSecond: 1, burst: 5, allowConfidential: false },
+      dcr: { ratePerSecond: 1, burst: 5, allowConfidential: false, maxClients: 100_000 },
       clientIdMetadataDocuments: { enabled: true, allowPrivateAddresses: false, fetchTimeoutMs: 5000, maxBytes: 5120 },
     });
     expect(config.upstreams[0]).toMatchObject({ clientSecret: 's3cret', redirectUri: 'https://auth.mcp.example.com/oauth/callback', scopes: ['openid', 'profile', 'email'] });

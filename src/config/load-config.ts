@@ -51,7 +51,7 @@ interface RawConfig {
     };
     encryption_keys?: Array<{ id: string; file: string }>;
   };
-  dcr?: { rate_per_second?: number; burst?: number; allow_confidential?: boolean };
+  dcr?: { rate_per_second?: number; burst?: number; allow_confidential?: boolean; max_clients?: number };
   client_id_metadata_documents?: {
     enabled?: boolean;
     allow_private_addresses?: boolean;
@@ -256,6 +256,7 @@ export function resolveConfig(raw: unknown, options: LoadConfigOptions & { label
       ratePerSecond: dcr.rate_per_second ?? DEFAULTS.dcr_rate_per_second,
       burst: dcr.burst ?? DEFAULTS.dcr_burst,
       allowConfidential: dcr.allow_confidential ?? DEFAULTS.dcr_allow_confidential,
+      maxClients: dcr.max_clients ?? DEFAULTS.dcr_max_clients,
     },
     clientIdMetadataDocuments: {
       enabled: cimd.enabled ?? DEFAULTS.cimd_enabled,

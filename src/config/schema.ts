@@ -132,6 +132,7 @@ export const CONFIG_SCHEMA = {
         rate_per_second: { type: 'number', exclusiveMinimum: 0 },
         burst: { type: 'integer', minimum: 1 },
         allow_confidential: { type: 'boolean' },
+        max_clients: { type: 'integer', minimum: 1 },
       },
     },
     client_id_metadata_documents: {

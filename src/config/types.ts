@@ -68,7 +68,8 @@ export interface AuthServerConfig {
   storage: { type: 'memory' } | { type: 'redis'; redis: RedisStorageConfig };
   /** Keys for upstream tokens at rest; first is active. Generated per process when absent (memory only). */
   encryptionKeys?: EncryptionKeys;
-  dcr: { ratePerSecond: number; burst: number; allowConfidential: boolean };
+  /** maxClients: registrations beyond it get 503 + Retry-After; default in config/defaults.ts. */
+  dcr: { ratePerSecond: number; burst: number; allowConfidential: boolean; maxClients?: number };
   clientIdMetadataDocuments: {
     enabled: boolean;
     allowPrivateAddresses: boolean;

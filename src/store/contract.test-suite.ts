@@ -153,6 +153,16 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
         expect((await store.clients.get(client.clientId))?.clientName).toBe('Inspector');
       });
 
+      it('counts registered clients; a refused duplicate does not count', async () => {
+        const before = await store.clients.count();
+        const base = { redirectUris: [], grantTypes: [], responseTypes: [], tokenEndpointAuthMethod: 'none' as const, clientIdIssuedAt: 1 };
+        const clientId = randomUUID();
+        await store.clients.register({ clientId, ...base });
+        await store.clients.register({ clientId: randomUUID(), ...base });
+        await store.clients.register({ clientId, ...base }).catch(() => undefined);
+        expect(await store.clients.count()).toBe(before + 2);
+      });
+
       it('lets exactly one of many concurrent registrations of one id win', async () => {
         const clientId = randomUUID();
         const results = await Promise.allSettled(

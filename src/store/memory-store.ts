@@ -87,6 +87,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   // can never mutate stored state. Internal index records never leave the store.
   const kv = new Keyv<Envelope<unknown>>({ store: map, useKeyPrefix: false, serialize: undefined, deserialize: undefined });
   const locks = new KeyedMutex();
+  /** Clients never expire or get deleted, so a counter is exact. */
+  let clientCount = 0;
 
   async function readRaw<T>(key: string): Promise<Envelope<T> | null> {
     return ((await kv.get(key)) as Envelope<T> | undefined) ?? null;
@@ -186,7 +188,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
             throw new StoreError('already_exists', `client_id "${client.clientId}" is already registered`);
           }
           await write(recordKey.client(client.clientId), copy(client), null);
+          clientCount += 1;
         });
+      },
+      async count() {
+        return clientCount;
       },
     },
 

@@ -20,6 +20,9 @@ import {
   type User,
 } from './types.ts';
 
+/** Number of registered clients (for the DCR capacity bound). */
+const CLIENT_COUNT_KEY = 'client-count';
+
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
   url: string;
@@ -233,7 +236,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
           if ((await redis().set(key(recordKey.client(client_.clientId)), value, { condition: 'NX' })) === null) {
             throw new StoreError('already_exists', `client_id "${client_.clientId}" is already registered`);
           }
+          // Counted after the NX write won, so a lost race never counts; shared by all replicas.
+          await redis().incr(key(CLIENT_COUNT_KEY));
         }),
+      count: () => call('clients.count', async () => Number((await redis().get(key(CLIENT_COUNT_KEY))) ?? 0)),
     },
 
     pending: {

@@ -108,6 +108,7 @@ describe('redis store specifics', () => {
       [
         'access:jti-denied',
         'authcode:code',
+        'client-count',
         'client:c1',
         `family:${familyId}`,
         `family:${familyId}:access`,
@@ -123,7 +124,7 @@ describe('redis store specifics', () => {
       ].sort(),
     );
     for (const row of rows) {
-      const permanent = /^(client|provider):|^user:[0-9a-f-]{36}$/.test(row.key.slice(prefix.length));
+      const permanent = /^(client|provider):|^client-count$|^user:[0-9a-f-]{36}$/.test(row.key.slice(prefix.length));
       if (permanent) expect(row.pttl, row.key).toBe(-1);
       else expect(row.pttl, row.key).toBeGreaterThan(0);
     }

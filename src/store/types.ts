@@ -107,6 +107,8 @@ export interface ClientStore {
   get(clientId: string): Promise<Client | null>;
   /** Throws StoreError code 'already_exists' when the id is taken. */
   register(client: Client): Promise<void>;
+  /** How many clients are registered (clients never expire); bounds DCR (spec §2.7, 503 when full). */
+  count(): Promise<number>;
 }
 
 export interface PendingAuthStore {

@@ -427,6 +427,26 @@ describe('register rate limit (token bucket 1/s, burst 5)', () => {
   });
 });
 
+describe('register capacity (clients never expire, so their number is bounded)', () => {
+  let full: Stack;
+  beforeAll(async () => {
+    full = await startStack({ config: { dcr: { ratePerSecond: 1000, burst: 1000, allowConfidential: false, maxClients: 2 } } });
+  });
+  afterAll(async () => full?.stop());
+
+  it('a registration beyond max_clients → 503 temporarily_unavailable with Retry-After, and nothing stored', async () => {
+    const body = JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'] });
+    const send = () => fetch(`${full.issuer}/oauth/register`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect((await send()).status).toBe(201);
+    expect((await send()).status).toBe(201);
+    const third = await send();
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('3600');
+    expect(await third.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'client registration capacity is exhausted; retry later' });
+    expect(await full.store.clients.count()).toBe(2);
+  });
+});
+
 describe('revoke', () => {
   it.each([
     ['missing token', { client_id: (): string => clientId }, 400, 'invalid_request', /token is required/],

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthServerContext } from '../context.ts';
-import { InvalidClientMetadata, InvalidRedirectUri, TooManyRequests } from '../errors.ts';
+import { InvalidClientMetadata, InvalidRedirectUri, TemporarilyUnavailable, TooManyRequests } from '../errors.ts';
+import { DEFAULTS } from '../../config/index.ts';
 import { cors, noStore } from '../lib/http.ts';
 import { readBody } from '../lib/params.ts';
 import { createTokenBucket } from '../lib/token-bucket.ts';
@@ -24,6 +25,19 @@ function rateLimit(ctx: AuthServerContext) {
     throw err;
   };
 }
+
+/** Spec §2.7 [CODE]: 503 + Retry-After when the client capacity is exhausted (clients never expire). */
+function enforceClientCapacity(ctx: AuthServerContext) {
+  const maxClients = ctx.config.dcr.maxClients ?? DEFAULTS.dcr_max_clients;
+  return async function limitRegisteredClients(req: Request, _res: Response, next: NextFunction): Promise<void> {
+    if ((await ctx.store.clients.count()) < maxClients) return next();
+    req.resume();
+    const err = new TemporarilyUnavailable('client registration capacity is exhausted; retry later');
+    err.headers['Retry-After'] = String(CAPACITY_RETRY_AFTER_SECONDS);
+    throw err;
+  };
+}
+const CAPACITY_RETRY_AFTER_SECONDS = 3600;
 
 /** RFC 7591 §3.2.2: the body must be JSON. */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
@@ -90,6 +104,7 @@ export function registerRoute(ctx: AuthServerContext): RequestHandler[] {
     cors('POST'),
     noStore,
     rateLimit(ctx),
+    enforceClientCapacity(ctx),
     requireJson,
     readBody(BODY_LIMIT_BYTES, (limit) => new InvalidClientMetadata(`request body exceeds ${limit} bytes`)),
     registerClient(ctx),
