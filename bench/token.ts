@@ -218,9 +218,12 @@ async function startOidcBaselineWorker(init: WorkerInit): Promise<Started> {
 }
 
 async function startUpstreamWorker(init: WorkerInit): Promise<Started> {
-  const { startUpstreamIdp } = await import('../test/helpers/oidc-provider.ts');
-  const idp = await startUpstreamIdp({ redirectUris: [init.redirectUri!] });
-  return { port: idp.port, tokens: [], clientId: idp.clientId, upstream: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret } };
+  const { startUpstreamIdp } = await import('../src/dev/upstream-idp.ts');
+  const clientId = 'mcp-authserver';
+  const clientSecret = randomBytes(16).toString('hex');
+  // oneFlow only follows redirects: the IdP signs a fixed account in without its login/consent pages.
+  const idp = await startUpstreamIdp({ clients: [{ clientId, clientSecret, redirectUris: [init.redirectUri!] }], autoLoginAccount: 'alice' });
+  return { port: idp.port, tokens: [], clientId, upstream: { issuer: idp.issuer, clientId, clientSecret } };
 }
 
 const SERVE_FLAG = '--bench-token-serve';

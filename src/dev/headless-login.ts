@@ -6,7 +6,8 @@
  */
 
 export interface HeadlessLoginOptions {
-  username: string;
+  /** Name typed on each login page; a function picks one per page (several IdPs in one flow). */
+  username: string | ((loginForm: URL) => string);
   /** True for the URL that ends the flow (the MCP client's redirect URI). */
   isDone: (url: URL) => boolean;
   maxSteps?: number;
@@ -78,7 +79,8 @@ export async function completeLogin(startUrl: string | URL, options: HeadlessLog
       throw new Error(`login flow stopped at ${url.origin}${url.pathname} with HTTP ${response.status}: ${visibleText(text).slice(0, 200)}`);
     }
     url = new URL(action.replace(/&amp;/g, '&'), url);
-    body = action.endsWith('/login') ? new URLSearchParams({ username: options.username }) : new URLSearchParams();
+    body = new URLSearchParams();
+    if (action.endsWith('/login')) body.set('username', typeof options.username === 'function' ? options.username(url) : options.username);
   }
   throw new Error('login flow did not reach the redirect URI within the step limit');
 }

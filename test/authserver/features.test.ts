@@ -23,8 +23,6 @@ describe('multi-IdP chain (spec §2.5 step 8)', () => {
     const listener = await listenLoopback();
     const idps: TestUpstreamIdp[] = [];
     for (let i = 0; i < 2; i++) idps.push(await startUpstreamIdp({ redirectUris: [`${listener.origin}/oauth/callback`] }));
-    idps[0]!.nextAccount = 'alice-at-corp';
-    idps[1]!.nextAccount = 'alice-at-github';
     const store = createMemoryStore({ encryptionKeys: testEncryptionKeys(), sweepIntervalMs: 0 });
     const auth = await createAuthServer(testConfig(listener.origin, idps), store, { logger: createLogger({ level: 'silent' }) });
     listener.server.on('request', auth.publicApp);
@@ -35,7 +33,8 @@ describe('multi-IdP chain (spec §2.5 step 8)', () => {
     });
 
     const mcp = await registerClient(listener.origin);
-    const { tokens } = await authorize(mcp);
+    // A different upstream subject at each IdP's login page.
+    const { tokens } = await authorize(mcp, { account: (form) => (form.origin === idps[0]!.issuer ? 'alice-at-corp' : 'alice-at-github') });
     const tsid = decodeJwt(tokens.access_token).tsid as string;
     const rows = await store.upstreamTokens.getAll(tsid);
     expect(Object.keys(rows).sort()).toEqual(['corp', 'idp1']);

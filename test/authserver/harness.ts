@@ -15,7 +15,7 @@ import type { AuthServerConfig } from '../../src/config/index.ts';
 import { createMemoryStore, type AuthStore } from '../../src/store/index.ts';
 import { createLogger } from '../../src/telemetry/index.ts';
 import { startUpstreamIdp, type TestUpstreamIdp } from '../helpers/oidc-provider.ts';
-import { completeLogin } from '../../src/dev/headless-login.ts';
+import { completeLogin, type HeadlessLoginOptions } from '../../src/dev/headless-login.ts';
 
 export const RESOURCE = 'https://github-tools.mcp.example.test/mcp';
 export const OWNER = { namespace: 'mcp-prod', name: 'github-tools' };
@@ -141,7 +141,8 @@ export async function registerClient(issuer: string, metadata: Partial<client.Cl
 /** Full PKCE authorization through the upstream login; returns the token response. */
 export async function authorize(
   config: client.Configuration,
-  options: { resource?: string; scope?: string; account?: string; idp?: TestUpstreamIdp } = {},
+  /** account: the upstream username typed at login, or one per IdP login page (by its URL). */
+  options: { resource?: string; scope?: string; account?: HeadlessLoginOptions['username'] } = {},
 ) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -153,7 +154,6 @@ export async function authorize(
     resource: options.resource ?? RESOURCE,
     ...(options.scope ? { scope: options.scope } : {}),
   });
-  if (options.idp && options.account) options.idp.nextAccount = options.account;
   const callback = await completeLogin(url, { username: options.account ?? 'alice', isDone: (u) => u.href.startsWith(CLIENT_REDIRECT) });
   const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, { resource: options.resource ?? RESOURCE });
   return { tokens, callback, verifier };
