@@ -9,10 +9,14 @@
  *   reviews the server's own `admission_duration_seconds` histogram puts at ≤ 2 ms must be ≥ 99 %.
  *   (The end-to-end p50/p99 shown include TLS, the client and, on a shared machine, scheduling.)
  * - "cost ≤ 2× the echo floor": CPU time (user + system, `process.cpuUsage()` of the server
- *   process) per review, webhook ÷ echo, both at the same fixed rate. CPU time is what the server
- *   itself burns, so unlike max throughput it barely moves when other processes share the
- *   machine. Max reviews/s (best of alternating rounds) is shown in the req/s and baseline columns
- *   for context; on a busy machine it is noisy.
+ *   process) per review, webhook ÷ echo, both at the same fixed rate, best (lowest) of ROUNDS
+ *   interleaved windows each, so a burst of other load on a shared machine hits neither side
+ *   alone. CPU time is what the server itself burns, so unlike max throughput it barely moves
+ *   when other processes share the machine. Max reviews/s (best of alternating rounds) is shown
+ *   in the req/s and baseline columns for context; on a busy machine it is noisy.
+ * - Fair floor: the echo is forked the same way (tsx loader, own process), serves the same
+ *   certificate files with the webhook's TLS options (TLS ≥ 1.2) and keep-alive timeouts, reads
+ *   the same request body and writes it back as JSON.
  *
  * Run alone: `node bin/run-ts.mjs bench/webhook.ts`.
  */
@@ -28,6 +32,7 @@ const CONNECTIONS = 8;
 const FIXED_RATE = 1000;
 const ROUNDS = 3;
 const SLICE_S = Math.max(2, Math.round(DURATION_S / 2));
+const FIXED_SLICE_S = Math.max(2, Math.round(DURATION_S * 0.6));
 
 interface ServerInit {
   mode: 'webhook' | 'echo';
@@ -44,7 +49,7 @@ async function serverMain(init: ServerInit): Promise<void> {
   let port: number;
   if (init.mode === 'echo') {
     // The floor: TLS + HTTP keep-alive + reading the whole body + writing the same bytes back.
-    const server = https.createServer({ cert: readFileSync(init.certFile), key: readFileSync(init.keyFile) }, (req, res) => {
+    const server = https.createServer({ cert: readFileSync(init.certFile), key: readFileSync(init.keyFile), minVersion: 'TLSv1.2' }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -53,7 +58,9 @@ async function serverMain(init: ServerInit): Promise<void> {
         res.end(body);
       });
     });
+    // The webhook's keep-alive settings (webhooks/server.ts defaults).
     server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   } else {
@@ -197,10 +204,23 @@ export async function run(): Promise<BenchRow[]> {
       await load(webhook.port, path, body, FIXED_RATE, 2);
       await load(echo.port, path, body, FIXED_RATE, 2);
 
+      // CPU per review at the fixed rate: webhook and echo windows interleaved, best of ROUNDS
+      // each; the handler-latency share counts every webhook window.
       const h0 = handlerCounts(await webhook.metrics(), plugin);
-      const fixed = await cpuMsPerRequest(webhook, () => load(webhook.port, path, body, FIXED_RATE));
+      let fixed: { load: Load; costMs: number } | undefined;
+      let floor: { load: Load; costMs: number } | undefined;
+      let failures = 0;
+      let slowest = Infinity;
+      for (let round = 0; round < ROUNDS; round++) {
+        const w = await cpuMsPerRequest(webhook, () => load(webhook.port, path, body, FIXED_RATE, FIXED_SLICE_S));
+        const e = await cpuMsPerRequest(echo, () => load(echo.port, path, body, FIXED_RATE, FIXED_SLICE_S));
+        failures += w.load.failures;
+        slowest = Math.min(slowest, w.load.reqPerSec);
+        if (!fixed || w.costMs < fixed.costMs) fixed = w;
+        if (!floor || e.costMs < floor.costMs) floor = e;
+      }
+      if (!fixed || !floor) throw new Error('internal error: no measurement');
       const h1 = handlerCounts(await webhook.metrics(), plugin);
-      const floor = await cpuMsPerRequest(echo, () => load(echo.port, path, body, FIXED_RATE));
       const measured = h1.count - h0.count;
       const share = measured > 0 ? (h1.within - h0.within) / measured : 0;
       rows.push({
@@ -211,7 +231,7 @@ export async function run(): Promise<BenchRow[]> {
         target: `handler p99 ≤ 2 ms at ${FIXED_RATE}/s`,
         peakRssMb: await webhook.maxRssMb(),
         // The rate must actually have been held (a starved client would flatter the server).
-        pass: fixed.load.failures === 0 && measured > 0 && share >= 0.99 && fixed.load.reqPerSec >= FIXED_RATE * 0.95,
+        pass: failures === 0 && measured > 0 && share >= 0.99 && slowest >= FIXED_RATE * 0.95,
       });
 
       // Max throughput: webhook and echo alternated, best of ROUNDS each, for context.
@@ -234,7 +254,7 @@ export async function run(): Promise<BenchRow[]> {
         ratio,
         target: 'cost ≤ 2× echo floor',
         peakRssMb: await webhook.maxRssMb(),
-        pass: max.failures === 0 && fixed.load.failures === 0 && ratio <= 2,
+        pass: max.failures === 0 && failures === 0 && ratio <= 2,
       });
     }
   } finally {

@@ -94,15 +94,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     send(res, status, 'application/json', JSON.stringify(value));
   }
 
-  function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  function sendText(res: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
     send(res, status, 'text/plain; charset=utf-8', text, headers);
   }
 
-  function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  function send(res: ServerResponse, status: number, contentType: string, body: string, headers?: Record<string, string>): void {
+    // Encoded once: the length and the bytes written come from the same buffer.
+    const payload = Buffer.from(body);
+    const head: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': payload.length };
     // While draining, every answer asks the client to close, so keep-alive sockets go away.
-    const connection: Record<string, string> = draining ? { Connection: 'close' } : {};
-    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...connection, ...headers });
-    res.end(body);
+    if (draining) head.Connection = 'close';
+    if (headers) Object.assign(head, headers);
+    res.writeHead(status, head);
+    res.end(payload);
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,8 +1,7 @@
 import { allowed, denied, errored, patched } from './responses.ts';
-import { patchFromRaw } from './patch-from-raw.ts';
+import { diffInto, escapePathComponent, patchFromRaw } from './patch-from-raw.ts';
 import { checkKind, copy, subjectOf } from './validator-handler.ts';
 import { isDeepStrictEqual } from 'node:util';
-import { escapePathComponent } from 'fast-json-patch';
 import type { AdmissionHandler, DefaultingPlugin, JsonPatchOperation, KubeObject, Operation } from './types.ts';
 
 /**
@@ -49,7 +48,7 @@ function scopedPatch(raw: KubeObject, working: KubeObject, scope: readonly strin
     if (before === undefined) ops.push({ op: 'add', path: root, value: after });
     else if (after === undefined) ops.push({ op: 'remove', path: root });
     else if (isPlainObject(before) && isPlainObject(after)) {
-      for (const op of patchFromRaw(before, after)) ops.push({ ...op, path: `${root}${op.path}` });
+      diffInto(before, after, ops, root);
     } else if (!isDeepStrictEqual(before, after)) ops.push({ op: 'replace', path: root, value: after });
   }
   return ops;

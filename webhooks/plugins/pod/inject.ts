@@ -1,7 +1,7 @@
 import type { DefaultingPlugin, DefaultingResult, KubeObject } from '../../framework/types.ts';
 import type { InjectionLookup } from '../../lookup/injection-lookup.ts';
 import { applyInjection } from './apply-injection.ts';
-import { asRecord, desiredInjection, MCPSERVER_LABEL } from './desired-injection.ts';
+import { asRecord, desiredInjection, MCPSERVER_LABEL, type DesiredInjectionResult } from './desired-injection.ts';
 
 export interface PodInjectorOptions {
   /** Cluster objects; undefined when the webhook runs without cluster access. */
@@ -25,6 +25,22 @@ export interface PodInjectorOptions {
  */
 export function podInjector(options: PodInjectorOptions) {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
+  // desiredInjection is pure in (config, serverName): computed once per cached config object.
+  // Informer caches replace an object on every change, so a new version is a new key.
+  const desiredByConfig = new WeakMap<KubeObject, Map<string, DesiredInjectionResult>>();
+  const desiredFor = (serverName: string, config: KubeObject): DesiredInjectionResult => {
+    let byServer = desiredByConfig.get(config);
+    if (!byServer) {
+      byServer = new Map();
+      desiredByConfig.set(config, byServer);
+    }
+    let desired = byServer.get(serverName);
+    if (!desired) {
+      desired = desiredInjection({ serverName, config, clusterDomain });
+      byServer.set(serverName, desired);
+    }
+    return desired;
+  };
   return {
     name: 'pod-inject',
     kind: { group: '', kind: 'Pod' },
@@ -61,7 +77,7 @@ export function podInjector(options: PodInjectorOptions) {
         };
       }
       if (asRecord(config.spec)?.type !== 'authServer') return undefined;
-      const desired = desiredInjection({ serverName, config, clusterDomain });
+      const desired = desiredFor(serverName, config);
       if (!desired.ok) return { errors: [desired.error] };
       const errors = applyInjection(pod, desired.material);
       return errors.length > 0 ? { errors } : undefined;
