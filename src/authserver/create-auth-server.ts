@@ -14,6 +14,7 @@ import { discoveryRoutes } from './routes/discovery.ts';
 import { jwksRoute } from './routes/jwks.ts';
 import { authorizeRoute } from './routes/authorize.ts';
 import { callbackRoute } from './routes/callback.ts';
+import { consentRoute } from './routes/consent.ts';
 import { tokenRoute } from './routes/token.ts';
 import { registerRoute } from './routes/register.ts';
 import { revokeRoute } from './routes/revoke.ts';
@@ -160,6 +161,7 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
   router.get('/oauth/authorize', ...authorizeRoute(ctx));
   router.post('/oauth/authorize', ...authorizeRoute(ctx));
   router.get('/oauth/callback', ...callbackRoute(ctx));
+  router.post('/oauth/consent', ...consentRoute(ctx));
   router.all('/oauth/token', ...methods(['POST', 'OPTIONS']), ...tokenRoute(ctx));
   router.all('/oauth/register', ...methods(['POST', 'OPTIONS']), ...registerRoute(ctx));
   router.all('/oauth/revoke', ...methods(['POST', 'OPTIONS']), ...revokeRoute(ctx));

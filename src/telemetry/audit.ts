@@ -6,6 +6,7 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
 export type AuditEventName =
   | 'authorize.start'
   | 'authorize.callback'
+  | 'authorize.consent'
   | 'token.issue'
   | 'refresh.replay_detected'
   | 'code.replay_detected'

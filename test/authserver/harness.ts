@@ -191,3 +191,15 @@ export async function postForm(url: string, form: Record<string, string | string
   }
   return { status: response.status, headers: response.headers, json, text };
 }
+
+/**
+ * Answers the auth server's consent page (routes/consent.ts) as a user would: submits the form of
+ * the chosen button and returns the auth server's response (303 to the client on success).
+ */
+export async function answerConsent(page: Response, decision: 'allow' | 'deny'): Promise<Response> {
+  if (page.status !== 200) throw new Error(`expected the consent page, got HTTP ${page.status}`);
+  const html = await page.text();
+  const action = [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&')).find((a) => a.endsWith(`decision=${decision}`));
+  if (!action) throw new Error(`no ${decision} form on the page`);
+  return fetch(action, { method: 'POST', redirect: 'manual' });
+}

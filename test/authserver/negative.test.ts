@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { completeLogin } from '../../src/dev/headless-login.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
-import { authorize, CLIENT_REDIRECT, obtainCode, postForm, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
+import { answerConsent, authorize, CLIENT_REDIRECT, obtainCode, postForm, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
 import { startRogueIdp, type RogueIdp } from './rogue-idp.ts';
 import type { TestUpstreamIdp } from '../helpers/oidc-provider.ts';
 
@@ -154,7 +154,7 @@ describe('callback', () => {
 
   it('second use of a state is rejected (single-use pending row)', async () => {
     const cb = await upstreamCallbackUrl();
-    const first = await fetch(cb, { redirect: 'manual' });
+    const first = await answerConsent(await fetch(cb, { redirect: 'manual' }), 'allow');
     expect(first.status).toBe(303);
     expect(new URL(first.headers.get('location')!).searchParams.get('code')).toBeTruthy();
     const second = await fetch(cb, { redirect: 'manual' });
@@ -232,7 +232,9 @@ describe('callback: ID token validation against a rogue upstream', () => {
       resource: RESOURCE,
     });
     const cb = await completeLogin(`${rogueStack.issuer}/oauth/authorize?${params}`, { username: 'x', isDone: (u) => u.pathname === '/oauth/callback' });
-    const r = await fetch(cb, { redirect: 'manual' });
+    const answered = await fetch(cb, { redirect: 'manual' });
+    // A verified login reaches our consent page; a rejected ID token never does.
+    const r = error === null ? await answerConsent(answered, 'allow') : answered;
     expect(r.status).toBe(303);
     const location = new URL(r.headers.get('location')!);
     if (error === null) {

@@ -78,6 +78,11 @@ describe.skipIf(!haveChromium)('MCP client login in headless Chromium', () => {
     await page.click('button[type="submit"]');
     await page.waitForSelector('text=Authorize access');
     await page.click('button[type="submit"]');
+    // Then the auth server's own consent page names the client and the MCP server (first button: Allow).
+    await page.waitForSelector('text=Allow access');
+    await expect(page.textContent('body')).resolves.toContain('browser test client');
+    await page.screenshot({ path: join(ARTIFACTS, 'consent-page.png'), fullPage: true });
+    await page.click('button:has-text("Allow")');
     const callback = await received;
     await page.waitForURL((url) => url.href.startsWith(redirectUri));
     await expect(page.textContent('h1')).resolves.toContain('Signed in');

@@ -1,11 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuthServerContext } from '../context.ts';
 import { parseParams, single } from '../lib/params.ts';
 import { noStore } from '../lib/http.ts';
 import { redirectToClient } from '../lib/redirect.ts';
 import { initialSessionExpiryMs } from '../lib/session-expiry.ts';
-import { randomToken, s256, sha256Hex } from '../lib/tokens.ts';
+import { s256 } from '../lib/tokens.ts';
+import { showConsent } from './consent.ts';
 import { UpstreamError } from '../upstream/upstream-idp.ts';
 import { toOAuthError } from '../errors.ts';
 import { PENDING_TTL_MS } from './authorize.ts';
@@ -20,7 +21,7 @@ function plain(res: Response, status: number, text: string): void {
 /**
  * GET /oauth/callback (spec §2.5): single-use pending row, upstream code exchange with PKCE,
  * ID token verified (signature, iss, aud, exp, nonce), user resolved, upstream tokens stored
- * under (tsid, idp), then either the next IdP of the chain or our code to the client.
+ * under (tsid, idp), then either the next IdP of the chain or our consent page (routes/consent.ts).
  */
 function handleCallback(ctx: AuthServerContext) {
   return async function completeUpstreamLogin(req: Request, res: Response): Promise<void> {
@@ -119,31 +120,9 @@ function handleCallback(ctx: AuthServerContext) {
         return;
       }
 
-      // Step 9: session + our code.
-      const familyId = randomUUID();
-      await ctx.store.sessions.create({
-        tsid: pending.tsid,
-        owner: pending.owner,
-        resource: pending.resource,
-        clientId: pending.clientId,
-        userId,
-        familyId,
-        createdAtMs: ctx.now(),
-        expiresAtMs: sessionExpiresAtMs,
-      });
-      const ourCode = randomToken();
-      await ctx.store.codes.create(sha256Hex(ourCode), {
-        clientId: pending.clientId,
-        redirectUri: pending.redirectUri,
-        pkceChallenge: pending.pkceChallenge,
-        scopes: pending.scopes,
-        resource: pending.resource,
-        userId,
-        tsid: pending.tsid,
-        familyId,
-        expiresAtMs: ctx.now() + ctx.config.tokenLifespans.authCodeSeconds * 1000,
-      });
-      redirectToClient(res, pending.redirectUri, { code: ourCode, ...(pending.clientState !== undefined ? { state: pending.clientState } : {}) }, ctx.config.issuer);
+      // Step 9: our consent page; the session and our code come only once the user allows
+      // this client (routes/consent.ts explains why).
+      await showConsent(ctx, res, pending, userId);
     } catch (thrown) {
       // Step 9 failure path: nothing half-written stays behind.
       if (stored) {
