@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { AllowedSubjects } from '../spiffe/index.ts';
+import type { AllowedSubjects, SvidIdentity } from '../spiffe/index.ts';
 import type { AuthStore } from '../store/index.ts';
 import { hashForLog, type AuditEvent, type AuditLogger } from '../telemetry/index.ts';
 import { ExchangeError, NotFound, ServerError } from './errors.ts';
@@ -125,17 +125,45 @@ function toExchangeError(err: unknown): ExchangeError {
   return new ServerError('internal_error');
 }
 
-const JSON_HEADERS = {
-  'Content-Type': 'application/json',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-};
-
-function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...JSON_HEADERS, ...extra, 'Content-Length': Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (extra) Object.assign(headers, extra);
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(status, headers);
   res.end(text);
+}
+
+/**
+ * `hashForLog(tsid)` per session, remembered: a proxy exchanges the same few sessions again and
+ * again, and the audit line needs the hash every time. Bounded; cleared when full.
+ */
+const TSID_HASH_CACHE_MAX = 10_000;
+const tsidHashes = new Map<string, string>();
+function tsidHash(tsid: string): string {
+  let hash = tsidHashes.get(tsid);
+  if (hash === undefined) {
+    hash = hashForLog(tsid);
+    if (tsidHashes.size >= TSID_HASH_CACHE_MAX) tsidHashes.clear();
+    tsidHashes.set(tsid, hash);
+  }
+  return hash;
+}
+
+/** The peer certificate's notAfter as ISO text, once per identity (identities are cached per connection). */
+const notAfterText = new WeakMap<SvidIdentity, string>();
+function certNotAfter(id: SvidIdentity): string {
+  let text = notAfterText.get(id);
+  if (text === undefined) {
+    text = new Date(id.certNotAfterMs).toISOString();
+    notAfterText.set(id, text);
+  }
+  return text;
 }
 
 function sendError(res: ServerResponse, err: ExchangeError): void {
@@ -166,8 +194,8 @@ function auditEvent(
     peer_name: id?.name,
     cert_cn: id?.certCn,
     cert_serial: id?.certSerial,
-    cert_not_after: id ? new Date(id.certNotAfterMs).toISOString() : undefined,
-    tsid_hash: state.tsid ? hashForLog(state.tsid) : undefined,
+    cert_not_after: id ? certNotAfter(id) : undefined,
+    tsid_hash: state.tsid ? tsidHash(state.tsid) : undefined,
     sub: claims?.sub,
     client_id: claims?.client_id,
     aud: claims?.aud,

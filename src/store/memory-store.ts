@@ -56,6 +56,19 @@ function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/**
+ * A deep copy of a record that is already JSON-shaped (it was stored through `copy`): plain
+ * objects, arrays and primitives only, so the result equals `copy(value)` at a fraction of the
+ * cost of a stringify/parse round trip (hot read paths).
+ */
+function cloneStored<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneStored) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = cloneStored((value as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 /** A revoked family with no record yet (code replay raced the first redemption) is remembered this long. */
 const REVOKED_FAMILY_MARKER_MS = 24 * 60 * 60 * 1000;
 
@@ -90,14 +103,32 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   /** Clients never expire or get deleted, so a counter is exact. */
   let clientCount = 0;
 
+  /**
+   * The raw envelope, read from the Map synchronously with keyv's own semantics (its entry is
+   * `{ value, expires }`, dropped once `expires` passes in real time). Going through `kv.get` cost
+   * a promise chain, hooks and stats on every hot read (three per token exchange).
+   */
+  function peek<T>(key: string): Envelope<T> | null {
+    const entry = map.get(key) as { value?: Envelope<T>; expires?: number } | undefined;
+    if (entry === undefined || entry === null) return null;
+    if (typeof entry.expires === 'number' && Date.now() > entry.expires) {
+      map.delete(key);
+      return null;
+    }
+    return entry.value ?? null;
+  }
+  /** `peek`, only when the record is live on the store clock. */
+  function peekLive<T>(key: string): Envelope<T> | null {
+    const env = peek<T>(key);
+    return env === null || (env.e !== null && env.e <= now()) ? null : env;
+  }
   async function readRaw<T>(key: string): Promise<Envelope<T> | null> {
-    return ((await kv.get(key)) as Envelope<T> | undefined) ?? null;
+    return peek<T>(key);
   }
   /** A live record, copied (JSON round trip, the same shape Redis gives back). */
   async function read<T>(key: string): Promise<T | null> {
-    const env = await readRaw<T>(key);
-    if (env === null || (env.e !== null && env.e <= now())) return null;
-    return copy(env.d);
+    const env = peekLive<T>(key);
+    return env === null ? null : copy(env.d);
   }
   async function write<T>(key: string, data: T, expiresAtMs: number | null): Promise<void> {
     await kv.set(key, { d: data, e: expiresAtMs }, expiresAtMs === null ? undefined : ttlUntil(expiresAtMs, now()));
@@ -272,7 +303,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         await denyAccess(jti, expMs);
       },
       async isDenied(jti) {
-        return (await read(recordKey.deniedAccess(jti))) !== null;
+        return peekLive(recordKey.deniedAccess(jti)) !== null;
       },
     },
 
@@ -291,7 +322,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         });
       },
       async get(tsid) {
-        return read<Session>(recordKey.session(tsid));
+        // Stored through `copy` (JSON-shaped), so a structural clone gives the caller the same
+        // private copy as `read` without the JSON round trip (one per token exchange).
+        const env = peekLive<Session>(recordKey.session(tsid));
+        return env === null ? null : cloneStored(env.d);
       },
       async extend(tsid, expiresAtMs) {
         await locks.run(`tsid:${tsid}`, async () => {
@@ -375,8 +409,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         });
       },
       async get(tsid, provider, nowMs) {
-        const row = await read<UpstreamRow>(recordKey.upstream(tsid, provider));
-        if (row === null) return null;
+        // The row is never handed out (only the freshly opened tokens are), so no copy.
+        const row = peekLive<UpstreamRow>(recordKey.upstream(tsid, provider))?.d;
+        if (row === undefined) return null;
         const tokens = openRow(tsid, provider, row);
         return { tokens, expired: isUpstreamExpired(tokens, nowMs) };
       },
