@@ -180,7 +180,8 @@ export async function createAuthServer(config: AuthServerConfig, store: AuthStor
   app.use(function serializeError(err: unknown, req: Request, res: Response, _next: NextFunction) {
     const mapped = toOAuthError(err);
     if (mapped.status >= 500) {
-      metrics.storeFailures.inc({ operation: req.path });
+      // The matched route, never the raw path: a caller must not be able to mint metric series.
+      metrics.storeFailures.inc({ operation: (req.route as { path?: string } | undefined)?.path ?? 'unmatched' });
       logger.error({ path: req.path, status: mapped.status, detail: mapped.detail }, mapped.description);
     }
     if (res.headersSent) return;

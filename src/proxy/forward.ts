@@ -16,6 +16,8 @@ const HOP_BY_HOP = new Set([
   'host',
   'authorization',
   'content-length',
+  // The proxy reads the whole request itself; undici refuses to send `Expect: 100-continue`.
+  'expect',
 ]);
 
 export function createUpstreamAgent(): Agent {

@@ -155,6 +155,26 @@ describe('proxy: exchange and forwarding', () => {
     await client.close();
   });
 
+  it('forwards a request that carries Expect: 100-continue (curl does for large bodies)', async () => {
+    const s = await h.seedSession();
+    const jwt = await h.mint(s.session);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl-like', version: '1' } } });
+    // node:http (undici, like the proxy's own client, refuses to send this header at all).
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', expect: '100-continue' },
+      });
+      req.on('continue', () => req.end(body));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+  });
+
   it('streams SSE notifications from a tool call through the proxy', async () => {
     const s = await h.seedSession();
     const client = await connect(await h.mint(s.session));

@@ -92,6 +92,18 @@ describe('Client ID Metadata Documents', () => {
     ['fd00::1', true],
     ['fe80::1', true],
     ['::ffff:127.0.0.1', true],
+    ['::ffff:7f00:1', true],
+    ['::127.0.0.1', true],
+    ['64:ff9b::a9fe:a9fe', true], // NAT64 of 169.254.169.254 (cloud metadata)
+    ['64:ff9b::10.0.0.1', true],
+    ['64:ff9b:1::1', true],
+    ['2002:a9fe:a9fe::1', true], // 6to4 of 169.254.169.254
+    ['198.18.0.1', true],
+    ['192.0.0.8', true],
+    ['fec0::1', true],
+    ['100::1', true],
+    ['64:ff9b::5db8:d822', false], // NAT64 of a public address stays reachable
+    ['2002:5db8:d822::1', false],
     ['93.184.216.34', false],
     ['2606:2800:220:1::1', false],
   ])('isPrivateAddress(%s) = %s', (address, expected) => {

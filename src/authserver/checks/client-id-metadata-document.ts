@@ -25,7 +25,7 @@ export interface MetadataDocumentOptions {
   ca?: string;
 }
 
-/** Loopback, private, link-local, CGNAT, unspecified, ULA and multicast ranges (SSRF guard). */
+/** Loopback, private, link-local, CGNAT, benchmarking, unspecified, ULA, site-local, discard, local NAT64 and multicast ranges (SSRF guard). */
 const BLOCKED = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
@@ -35,6 +35,8 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.168.0.0', 16],
+  ['192.0.0.0', 24],
+  ['198.18.0.0', 15],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
@@ -45,25 +47,61 @@ for (const [net, prefix] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
+  ['100::', 64],
+  ['64:ff9b:1::', 48],
 ] as const) {
   BLOCKED.addSubnet(net, prefix, 'ipv6');
 }
 
+/** The 8 hextets of an IPv6 address (`::` expanded, a trailing dotted quad converted), or null. */
+function ipv6Hextets(address: string): number[] | null {
+  let text = address.toLowerCase();
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 0) return null;
+  return [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right].map((h) => parseInt(h, 16));
+}
+
 /**
- * True for addresses a metadata document fetch must not reach (IPv4-mapped IPv6 included).
+ * The IPv4 address an IPv6 address carries and routes to, if any: IPv4-mapped (::ffff:0:0/96),
+ * IPv4-compatible (::/96), NAT64 (64:ff9b::/96, reaches the IPv4 address through DNS64 gateways)
+ * and 6to4 (2002::/16). Each must pass the IPv4 checks too.
+ */
+function embeddedIpv4(address: string): string | null {
+  const h = ipv6Hextets(address);
+  if (!h || h.some((x) => Number.isNaN(x))) return null;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  const zeroUpTo = (n: number) => h.slice(0, n).every((x) => x === 0);
+  if (zeroUpTo(5) && (h[5] === 0xffff || h[5] === 0)) return v4(h[6]!, h[7]!);
+  if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((x) => x === 0)) return v4(h[6]!, h[7]!);
+  if (h[0] === 0x2002) return v4(h[1]!, h[2]!);
+  return null;
+}
+
+/**
+ * True for addresses a metadata document fetch must not reach, including IPv6 forms that carry
+ * a blocked IPv4 address (mapped, compatible, NAT64, 6to4).
  *
  * @example
  * isPrivateAddress('127.0.0.1') // true
  * isPrivateAddress('93.184.216.34') // false
  */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return BLOCKED.check(mapped[1] as string, 'ipv4');
   const family = isIP(address);
   if (family === 4) return BLOCKED.check(address, 'ipv4');
-  if (family === 6) return BLOCKED.check(address, 'ipv6');
-  return true;
+  if (family !== 6) return true;
+  if (BLOCKED.check(address, 'ipv6')) return true;
+  const carried = embeddedIpv4(address);
+  return carried !== null && BLOCKED.check(carried, 'ipv4');
 }
 
 /**
