@@ -206,6 +206,17 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
         expect(await store.codes.consume('unknown')).toBeNull();
       });
 
+      it('peek reads without consuming, before and after use; unknown or expired → null', async () => {
+        const record = codeRecord({ expiresAtMs: clock.ms + MINUTE });
+        await store.codes.create('code-hash-peek', record);
+        expect(await store.codes.peek('code-hash-peek')).toEqual(record);
+        expect(await store.codes.consume('code-hash-peek')).toEqual({ record, alreadyUsed: false });
+        expect(await store.codes.peek('code-hash-peek')).toEqual(record);
+        expect(await store.codes.peek('unknown')).toBeNull();
+        clock.advance(MINUTE);
+        expect(await store.codes.peek('code-hash-peek')).toBeNull();
+      });
+
       it('expires at expiresAtMs', async () => {
         await store.codes.create('code-hash-2', codeRecord({ expiresAtMs: clock.ms + MINUTE }));
         clock.advance(MINUTE);

@@ -252,6 +252,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           return { record: copy(code.record), alreadyUsed: code.used };
         });
       },
+      async peek(codeHash) {
+        return (await read<{ record: AuthCodeRecord; used: boolean }>(recordKey.authCode(codeHash)))?.record ?? null;
+      },
     },
 
     refreshTokens: {

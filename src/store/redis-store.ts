@@ -271,6 +271,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
           if (record.expiresAtMs <= now()) return null;
           return { record, alreadyUsed: Number(reply[1]) !== 1 };
         }),
+      peek: (codeHash) =>
+        call('codes.peek', async () => {
+          const rec = await redis().hGet(key(recordKey.authCode(codeHash)), 'rec');
+          if (!rec) return null;
+          const record = JSON.parse(rec) as AuthCodeRecord;
+          return record.expiresAtMs <= now() ? null : record;
+        }),
     },
 
     refreshTokens: {

@@ -121,6 +121,11 @@ export interface AuthCodeStore {
   create(codeHash: string, record: AuthCodeRecord): Promise<void>;
   /** First call returns alreadyUsed=false; later calls (until expiry) alreadyUsed=true. */
   consume(codeHash: string): Promise<{ record: AuthCodeRecord; alreadyUsed: boolean } | null>;
+  /**
+   * Reads without consuming, so the token endpoint can check client, redirect_uri and PKCE before
+   * spending the code: a party without the verifier must not be able to burn someone's code.
+   */
+  peek(codeHash: string): Promise<AuthCodeRecord | null>;
 }
 
 export interface RefreshTokenStore {

@@ -290,6 +290,19 @@ describe('token', () => {
     expect(r.json).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/issued to another client/) });
   });
 
+  it('an intercepted code cannot be burned: another client or a wrong verifier fails without spending it', async () => {
+    const code = await freshCode();
+    const other = (await registerClient(stack.issuer)).clientMetadata().client_id;
+    expect((await codeGrant(code, { client_id: other })).json.error).toBe('invalid_grant');
+    expect((await codeGrant(code, { code_verifier: 'y'.repeat(43) })).json.error).toBe('invalid_grant');
+    expect((await codeGrant(code, { redirect_uri: 'http://127.0.0.1:33418/other' })).json.error).toBe('invalid_grant');
+    // The legitimate client still redeems it, and its tokens are not revoked.
+    const legit = await codeGrant(code);
+    expect(legit.status).toBe(200);
+    const refresh = await postForm(tokenUrl(), { grant_type: 'refresh_token', refresh_token: legit.json.refresh_token as string, client_id: clientId });
+    expect(refresh.status).toBe(200);
+  });
+
   it('expired code → invalid_grant', async () => {
     const code = await freshCode();
     clock += 11 * 60_000;

@@ -14,8 +14,8 @@ export const grantType = 'authorization_code';
 export const parameters: ReadonlySet<string> = new Set(['code', 'redirect_uri', 'code_verifier', 'resource']);
 
 /**
- * RFC 6749 §4.1.3 + RFC 7636 §4.6 + spec §2.6: single-use code (reuse revokes what it issued),
- * same client and redirect_uri as at authorize, S256 verifier, resource equal to the authorize one.
+ * RFC 6749 §4.1.3 + RFC 7636 §4.6 + spec §2.6: same client and redirect_uri as at authorize, S256
+ * verifier, resource equal to the authorize one, then single use (reuse revokes what it issued).
  */
 export function handler(ctx: AuthServerContext) {
   return async function authorizationCodeGrant(req: Request, res: Response): Promise<void> {
@@ -30,21 +30,26 @@ export function handler(ctx: AuthServerContext) {
     if (!CODE_VERIFIER.test(verifier)) throw new InvalidRequest('code_verifier must be 43-128 characters of [A-Za-z0-9._~-] (RFC 7636)');
     const resource = normalizedResourceParam(params, false);
 
-    const consumed = await ctx.store.codes.consume(sha256Hex(code));
+    // Everything a party without the client's PKCE verifier would fail is checked BEFORE the code
+    // is spent: otherwise an intercepted code could be burned with a junk verifier, and the real
+    // client's redemption would then look like a replay and revoke the user's grant.
+    const codeHash = sha256Hex(code);
+    const record = await ctx.store.codes.peek(codeHash);
+    if (!record || record.expiresAtMs <= ctx.now()) throw new InvalidGrant('code is invalid or expired');
+    if (record.clientId !== client.clientId) throw new InvalidGrant('code was issued to another client');
+    if (record.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the one used at authorization');
+    if (!safeEqual(s256(verifier), record.pkceChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge (PKCE S256)');
+    if (resource !== undefined && resource !== record.resource) throw new InvalidTarget('resource does not match the one used at authorization');
+
+    const consumed = await ctx.store.codes.consume(codeHash);
     if (!consumed) throw new InvalidGrant('code is invalid or expired');
-    const { record, alreadyUsed } = consumed;
-    if (alreadyUsed) {
+    if (consumed.alreadyUsed) {
       // RFC 6749 §4.1.2: a reused code SHOULD revoke the tokens previously issued from it.
       await revokeGrant(ctx, { familyId: record.familyId, tsid: record.tsid });
       ctx.metrics.replaysDetected.inc({ kind: 'code' });
       requestAudit(ctx, res).write({ event: 'code.replay_detected', outcome: 'denied', reason: 'code_reused', client_id: client.clientId, family_id: record.familyId, tsid_hash: hashForLog(record.tsid) });
       throw new InvalidGrant('code was already used; tokens issued from it have been revoked');
     }
-    if (record.expiresAtMs <= ctx.now()) throw new InvalidGrant('code is invalid or expired');
-    if (record.clientId !== client.clientId) throw new InvalidGrant('code was issued to another client');
-    if (record.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the one used at authorization');
-    if (!safeEqual(s256(verifier), record.pkceChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge (PKCE S256)');
-    if (resource !== undefined && resource !== record.resource) throw new InvalidTarget('resource does not match the one used at authorization');
 
     const session = await ctx.store.sessions.get(record.tsid);
     if (!session || session.revokedAtMs !== undefined) throw new InvalidGrant('the session of this code no longer exists');
