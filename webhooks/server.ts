@@ -9,7 +9,7 @@ import { decodeAdmissionReview } from './framework/decode-review.ts';
 import { WebhookError } from './framework/errors.ts';
 import { parseListenAddress } from './framework/listen-address.ts';
 import { createAdmissionMetrics, type AdmissionOutcome } from './framework/metrics.ts';
-import { errored, toReviewResponse } from './framework/responses.ts';
+import { encodeReviewResponse, errored } from './framework/responses.ts';
 import { ADMISSION_API_VERSION, ADMISSION_KIND, type AdmissionRequest, type AdmissionResponse } from './framework/types.ts';
 import type { InjectionLookup } from './lookup/injection-lookup.ts';
 import { buildRoutes, type Route } from './routes.ts';
@@ -148,7 +148,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         'admission refused',
       );
     }
-    sendJson(res, 200, toReviewResponse(review.uid, response));
+    send(res, 200, 'application/json', encodeReviewResponse(review.uid, response));
   }
 
   async function runHandler(route: Route, review: AdmissionRequest): Promise<AdmissionResponse> {

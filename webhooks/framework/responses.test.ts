@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, denied, errored, patched, toReviewResponse } from './responses.ts';
+import fc from 'fast-check';
+import { allowed, denied, encodeReviewResponse, errored, patched, toReviewResponse } from './responses.ts';
 import { patchFromRaw } from './patch-from-raw.ts';
 import fastJsonPatch from 'fast-json-patch';
 
@@ -63,5 +64,24 @@ describe('patchFromRaw', () => {
   it('keeps fields it does not know: only the difference is patched', () => {
     const raw = { spec: { futureField: { a: 1 } }, status: {} };
     expect(patchFromRaw(raw, { spec: { futureField: { a: 1 }, replicas: 1 }, status: {} })).toEqual([{ op: 'add', path: '/spec/replicas', value: 1 }]);
+  });
+});
+
+describe('encodeReviewResponse', () => {
+  it('property: the same text as JSON.stringify(toReviewResponse()) for every kind of answer', () => {
+    const fieldError = fc.record({ path: fc.string(), rule: fc.string(), message: fc.string() });
+    const op = fc.record({ op: fc.constantFrom('add' as const, 'replace' as const, 'remove' as const), path: fc.string(), value: fc.jsonValue() });
+    const answer = fc.oneof(
+      fc.array(fc.string(), { maxLength: 3 }).map((w) => allowed(w)),
+      fc.tuple(fc.array(fieldError, { minLength: 1, maxLength: 3 }), fc.array(fc.string(), { maxLength: 2 }), fc.option(fc.string(), { nil: undefined })).map(([e, w, subject]) => denied(e, w, subject)),
+      fc.tuple(fc.array(op, { maxLength: 4 }), fc.array(fc.string(), { maxLength: 2 })).map(([ops, w]) => patched(ops, w)),
+      fc.tuple(fc.integer({ min: 400, max: 599 }), fc.string()).map(([code, message]) => errored(code, message)),
+    );
+    fc.assert(
+      fc.property(fc.string(), answer, (uid, response) => {
+        expect(encodeReviewResponse(uid, response)).toBe(JSON.stringify(toReviewResponse(uid, response)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
