@@ -151,6 +151,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         removed += 1;
       }
     }
+    // Owner indexes outlive the sessions they list (each login extends them): drop ids whose
+    // session is gone, so an index tracks live sessions only.
+    const ownerPrefix = recordKey.ownerSessions({ namespace: '', name: '' }).slice(0, -1);
+    for (const [key, raw] of map) {
+      if (!key.startsWith(ownerPrefix)) continue;
+      const tsids = (raw as { value?: Envelope<Set<string>> }).value?.d;
+      for (const tsid of tsids ?? []) if (!map.has(recordKey.session(tsid))) tsids!.delete(tsid);
+    }
     return removed;
   }
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;

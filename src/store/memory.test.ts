@@ -31,6 +31,22 @@ describe('memory store specifics', () => {
     await store.close();
   });
 
+  it('sweep() also drops expired sessions from their owner index, so it tracks live sessions only', async () => {
+    const clock = new TestClock();
+    const map = new Map<string, unknown>();
+    const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
+    const owner = { namespace: 'mcp-prod', name: 'github-tools' };
+    const session = (tsid: string, ttlMs: number) => ({ tsid, owner, resource: 'r', clientId: 'c', userId: 'u', familyId: tsid, createdAtMs: clock.ms, expiresAtMs: clock.ms + ttlMs });
+    for (let i = 0; i < 50; i++) await store.sessions.create(session(`short-${i}`, 1000));
+    await store.sessions.create(session('long', 60_000));
+    clock.advance(1000);
+    store.sweep();
+    const index = (map.get('session-owner:mcp-prod/github-tools') as { value: { d: Set<string> } }).value.d;
+    expect([...index]).toEqual(['long']);
+    expect(await store.sessions.deleteByOwner(owner)).toBe(1);
+    await store.close();
+  });
+
   it('reads with a rotated key set: rows written under the old key stay readable', async () => {
     const clock = new TestClock();
     const map = new Map<string, unknown>();

@@ -337,7 +337,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Auth
           await runScript(
             lua.CREATE_SESSION,
             [key(recordKey.session(session.tsid)), key(recordKey.ownerSessions(session.owner))],
-            [session.tsid, JSON.stringify(session), session.expiresAtMs, ttlUntil(session.expiresAtMs, now())],
+            [session.tsid, JSON.stringify(session), session.expiresAtMs, ttlUntil(session.expiresAtMs, now()), key(recordKey.session(''))],
           );
         }),
       get: (tsid) => call('sessions.get', async () => parseSession(await redis().hmGet(key(recordKey.session(tsid)), ['rec', 'expiresAtMs', 'revokedAtMs']))),

@@ -74,6 +74,22 @@ describe('redis store specifics', () => {
     await store?.close();
   });
 
+  it('new logins prune ids of expired sessions from the owner index (sampling in the create script)', async () => {
+    const own = freshPrefix(); // its own prefix: the next test lists every key under the shared one
+    const pruning = await createRedisStore({ url: redis.url, keyPrefix: own, commandTimeoutMs: 250, encryptionKeys, now: clock.now });
+    const owner = { namespace: 'team-prune', name: 'srv' };
+    const session = (tsid: string, ttlMs: number) => ({ tsid, owner, resource: 'r', clientId: 'c', userId: 'u', familyId: tsid, createdAtMs: clock.ms, expiresAtMs: clock.ms + ttlMs });
+    // Redis TTLs run on real time: these sessions are gone 30 ms from now.
+    for (let i = 0; i < 20; i++) await pruning.sessions.create(session(`dead-${i}`, 30));
+    await new Promise((r) => setTimeout(r, 80));
+    const live = Array.from({ length: 30 }, (_, i) => `live-${i}`);
+    for (const tsid of live) await pruning.sessions.create(session(tsid, 3_600_000));
+    const members = await admin.sMembers(`${own}session-owner:team-prune/srv`);
+    await pruning.close();
+    expect(members.length).toBeLessThan(50); // without pruning all 50 would stay
+    expect(members.filter((m) => m.startsWith('live-')).sort()).toEqual([...live].sort());
+  });
+
   it('keeps every key under the hash-tagged prefix, with a TTL on all but clients and users', async () => {
     const familyId = randomUUID();
     const tsid = 'tsid-ttl';

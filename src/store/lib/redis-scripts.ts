@@ -141,7 +141,7 @@ return 1
 `,
 );
 
-/** KEYS[1] session key, KEYS[2] owner index; ARGV tsid, rec, expiresAtMs, ttlMs. */
+/** KEYS[1] session key, KEYS[2] owner index; ARGV tsid, rec, expiresAtMs, ttlMs, session-key prefix. */
 export const CREATE_SESSION = script(
   'create_session',
   `
@@ -150,6 +150,11 @@ redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'expiresAtMs', ARGV[3], 'ownerKey', 
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
 redis.call('SADD', KEYS[2], ARGV[1])
 extend(KEYS[2], tonumber(ARGV[4]))
+-- Sessions expire by TTL but their ids stay in the owner set, which every login keeps alive:
+-- drop a few dead ids per login (sampling, like Redis's own expiry) so the set tracks live ones.
+for _, t in ipairs(redis.call('SRANDMEMBER', KEYS[2], 3)) do
+  if redis.call('EXISTS', ARGV[5] .. t) == 0 then redis.call('SREM', KEYS[2], t) end
+end
 return 1
 `,
 );
