@@ -184,4 +184,18 @@ describe('pod injection (spec §4.3, §4.5)', () => {
       { numRuns: 100 },
     );
   });
+
+  it('a changed MCPExternalAuthConfig (a new cached object) changes what the next pod gets', async () => {
+    const live = createMemoryLookup([mcpServer(NS, 'github-tools', 'corp-client'), authServerConfig(NS, 'corp-client', { url: 'https://one.example.com' })]);
+    const inject = defaulterHandler(podInjector({ lookup: live }));
+    const configOf = async () => {
+      const patchedPod = apply(labelledPod('github-tools'), await inject(request(labelledPod('github-tools'))));
+      const env = containers(patchedPod).find((c) => c.name === 'proxy')?.env?.find((e) => e.name === 'TOOLHIVE_AUTHSERVER_CONFIG');
+      return JSON.parse(env?.value ?? '{}') as { url?: string };
+    };
+    expect((await configOf()).url).toBe('https://one.example.com');
+    expect((await configOf()).url).toBe('https://one.example.com');
+    live.put(authServerConfig(NS, 'corp-client', { url: 'https://two.example.com' }));
+    expect((await configOf()).url).toBe('https://two.example.com');
+  });
 });
