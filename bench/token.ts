@@ -89,6 +89,7 @@ async function startAuthWorker(init: WorkerInit): Promise<Started> {
       scopesSupported: [],
       storage: { type: 'memory' },
       dcr: { ratePerSecond: 1e6, burst: 1e6, allowConfidential: false },
+      authorize: { ratePerSecond: 1e6, burst: 1e6 }, // the flow row measures throughput, not the budget
       clientIdMetadataDocuments: { enabled: false, allowPrivateAddresses: false, fetchTimeoutMs: 5000, maxBytes: 5120, cacheTtlMs: 60_000 },
       logLevel: 'info',
     },

@@ -34,6 +34,9 @@ export const DEFAULTS = {
   dcr_allow_confidential: false,
   // Clients never expire: without a bound, registration alone could fill the store (spec §2.7).
   dcr_max_clients: 100_000,
+  // Each authorize stores a pending row for 10 minutes: this bounds them (~60,000 at most).
+  authorize_rate_per_second: 100,
+  authorize_burst: 300,
   /** Spec §7.11 / issue 3: Client ID Metadata Documents with SSRF guards. */
   cimd_enabled: true,
   cimd_allow_private_addresses: false,

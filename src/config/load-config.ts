@@ -52,6 +52,7 @@ interface RawConfig {
     encryption_keys?: Array<{ id: string; file: string }>;
   };
   dcr?: { rate_per_second?: number; burst?: number; allow_confidential?: boolean; max_clients?: number };
+  authorize?: { rate_per_second?: number; burst?: number };
   client_id_metadata_documents?: {
     enabled?: boolean;
     allow_private_addresses?: boolean;
@@ -257,6 +258,10 @@ export function resolveConfig(raw: unknown, options: LoadConfigOptions & { label
       burst: dcr.burst ?? DEFAULTS.dcr_burst,
       allowConfidential: dcr.allow_confidential ?? DEFAULTS.dcr_allow_confidential,
       maxClients: dcr.max_clients ?? DEFAULTS.dcr_max_clients,
+    },
+    authorize: {
+      ratePerSecond: c.authorize?.rate_per_second ?? DEFAULTS.authorize_rate_per_second,
+      burst: c.authorize?.burst ?? DEFAULTS.authorize_burst,
     },
     clientIdMetadataDocuments: {
       enabled: cimd.enabled ?? DEFAULTS.cimd_enabled,

@@ -135,6 +135,14 @@ export const CONFIG_SCHEMA = {
         max_clients: { type: 'integer', minimum: 1 },
       },
     },
+    authorize: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        rate_per_second: { type: 'number', exclusiveMinimum: 0 },
+        burst: { type: 'integer', minimum: 1 },
+      },
+    },
     client_id_metadata_documents: {
       type: 'object',
       additionalProperties: false,

@@ -70,6 +70,8 @@ export interface AuthServerConfig {
   encryptionKeys?: EncryptionKeys;
   /** maxClients: registrations beyond it get 503 + Retry-After; default in config/defaults.ts. */
   dcr: { ratePerSecond: number; burst: number; allowConfidential: boolean; maxClients?: number };
+  /** Process-wide budget for new authorizations (each stores a pending row); default in config/defaults.ts. */
+  authorize?: { ratePerSecond: number; burst: number };
   clientIdMetadataDocuments: {
     enabled: boolean;
     allowPrivateAddresses: boolean;

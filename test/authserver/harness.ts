@@ -75,6 +75,7 @@ export function testConfig(issuer: string, idps: TestUpstreamIdp[], overrides: P
     scopesSupported: [],
     storage: { type: 'memory' },
     dcr: { ratePerSecond: 1000, burst: 1000, allowConfidential: false },
+    authorize: { ratePerSecond: 1000, burst: 1000 },
     clientIdMetadataDocuments: { enabled: true, allowPrivateAddresses: false, fetchTimeoutMs: 5000, maxBytes: 5120, cacheTtlMs: 600_000 },
     logLevel: 'silent',
     ...rest,

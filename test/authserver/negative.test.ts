@@ -442,6 +442,40 @@ describe('register rate limit (token bucket 1/s, burst 5)', () => {
   });
 });
 
+describe('authorize budget (each authorization stores a pending row for 10 minutes)', () => {
+  let limited: Stack;
+  let limitedClient: string;
+  let t = 0;
+  beforeAll(async () => {
+    limited = await startStack({ config: { authorize: { ratePerSecond: 1, burst: 3 } }, serverOptions: { now: () => t } });
+    limitedClient = (await registerClient(limited.issuer)).clientMetadata().client_id;
+  });
+  afterAll(async () => limited?.stop());
+
+  it('beyond the burst → 303 temporarily_unavailable to the client with Retry-After, and no pending row; refills with time', async () => {
+    const url = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'state-123456', resource: RESOURCE })}`;
+    for (let i = 0; i < 3; i++) expect((await fetch(url, { redirect: 'manual' })).status).toBe(302);
+    const fourth = await fetch(url, { redirect: 'manual' });
+    expect(fourth.status).toBe(303);
+    expect(fourth.headers.get('retry-after')).toBe('1');
+    const location = new URL(fourth.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(CLIENT_REDIRECT);
+    expect(location.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(location.searchParams.get('error_description')).toBe('too many authorization requests; retry later');
+    expect(location.searchParams.get('state')).toBe('state-123456');
+    t += 1000;
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(302);
+  });
+
+  it('invalid requests do not use up the budget', async () => {
+    const bad = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'plain', resource: RESOURCE })}`;
+    t += 10_000;
+    for (let i = 0; i < 10; i++) expect(new URL((await fetch(bad, { redirect: 'manual' })).headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    const good = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', resource: RESOURCE })}`;
+    expect((await fetch(good, { redirect: 'manual' })).status).toBe(302);
+  });
+});
+
 describe('register capacity (clients never expire, so their number is bounded)', () => {
   let full: Stack;
   beforeAll(async () => {

@@ -23,6 +23,8 @@ import { redirectToClient } from '../lib/redirect.ts';
 import { UpstreamError } from '../upstream/upstream-idp.ts';
 import type { Client, PendingAuthorization } from '../../store/index.ts';
 import { requestAudit } from '../lib/request-audit.ts';
+import { createTokenBucket } from '../lib/token-bucket.ts';
+import { DEFAULTS } from '../../config/index.ts';
 
 /** Spec §5.2: pending authorizations live 10 minutes. */
 export const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -92,7 +94,19 @@ function validateAuthorizationRequest(params: Params, client: Client): { scopes:
   return { scopes, resource, challenge, ...(state !== undefined ? { state } : {}) };
 }
 
+/** RFC 6749 §4.1.2.1 `temporarily_unavailable`, sent to the client's redirect URI (not JSON). */
+class AuthorizationBudgetExhausted extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+}
+
 function startAuthorization(ctx: AuthServerContext) {
+  // Every authorization stores a pending row for 10 minutes; a process-wide budget keeps anyone
+  // with a client id (free through DCR or a metadata-document URL) from filling the store.
+  const budget = createTokenBucket({
+    ratePerSecond: ctx.config.authorize?.ratePerSecond ?? DEFAULTS.authorize_rate_per_second,
+    burst: ctx.config.authorize?.burst ?? DEFAULTS.authorize_burst,
+    now: ctx.now,
+  });
   return async function redirectToUpstream(req: Request, res: Response): Promise<void> {
     const params = req.oauthParams!;
     const client = res.locals.client!;
@@ -104,6 +118,10 @@ function startAuthorization(ctx: AuthServerContext) {
       const request = validateAuthorizationRequest(params, client);
       const owner = ctx.resourceMap.lookup(request.resource);
       if (!owner) throw new InvalidTarget('resource is not registered with this authorization server');
+      if (!budget.take()) {
+        res.set('Retry-After', String(budget.retryAfterSeconds()));
+        throw new AuthorizationBudgetExhausted('too many authorization requests; retry later');
+      }
       const upstream = ctx.upstreams.list()[0]!;
       internalState = randomBytes(32).toString('base64url');
       const verifier = randomBytes(32).toString('base64url');
