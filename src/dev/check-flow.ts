@@ -116,7 +116,7 @@ export async function runCheckFlow(stack: LocalStack, report: (step: CheckStep) 
       });
       callbackUrl = await completeLogin(url, { username, isDone: (u) => u.href.startsWith(REDIRECT_URI) });
       if (!callbackUrl.searchParams.get('code')) throw new Error(`no code in the redirect: ${callbackUrl.searchParams.get('error') ?? 'unknown error'}`);
-      return `PKCE login at ${stack.upstreamIssuer} as "${username}", redirected back with a code`;
+      return `PKCE login at ${stack.upstreamIssuer} as "${username}", IdP consent and our consent page allowed, redirected back with a code`;
     })) &&
     (await step('token', async () => {
       tokens = await oauth.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedState: state }, { resource: stack.mcpUrl });
