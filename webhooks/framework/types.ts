@@ -126,6 +126,12 @@ export interface ValidationPlugin<T extends KubeObject = KubeObject> {
   name: string;
   kind: KindMatch;
   operations: ReadonlySet<Operation>;
+  /**
+   * True when validate* never mutate the objects they get (nor keep them): the framework then
+   * passes the decoded request objects as they are, without a deep copy per review. Only for
+   * plugins whose every path is read-only; each such plugin has a test on frozen objects.
+   */
+  readOnly?: boolean;
   validateCreate?(obj: T, req: AdmissionRequest): ValidationResult | Promise<ValidationResult>;
   validateUpdate?(obj: T, oldObj: T, req: AdmissionRequest): ValidationResult | Promise<ValidationResult>;
   validateDelete?(oldObj: T, req: AdmissionRequest): ValidationResult | Promise<ValidationResult>;

@@ -4,8 +4,9 @@ import type { AdmissionHandler, AdmissionRequest, KindMatch, KubeObject, Validat
 
 /**
  * Adapts a {@link ValidationPlugin} to an {@link AdmissionHandler}: checks the kind, skips
- * operations the plugin does not declare, calls validateCreate/Update/Delete on deep copies and
- * turns the result into `allowed(warnings)` or one `denied(errors)` with every problem.
+ * operations the plugin does not declare, calls validateCreate/Update/Delete on deep copies (on
+ * the objects themselves for a `readOnly` plugin) and turns the result into `allowed(warnings)`
+ * or one `denied(errors)` with every problem.
  *
  * @example
  * const handler = validatorHandler(mcpAuthServerValidator({}));
@@ -16,21 +17,22 @@ export function validatorHandler<T extends KubeObject>(plugin: ValidationPlugin<
     const kindProblem = checkKind(plugin.kind, req);
     if (kindProblem) return kindProblem;
     if (!plugin.operations.has(req.operation)) return allowed();
+    const view = plugin.readOnly ? asIs : deepCopy;
     let result: ValidationResult | undefined;
     switch (req.operation) {
       case 'CREATE': {
         if (!req.object) return errored(400, 'request.object: required for CREATE');
-        result = await plugin.validateCreate?.(copy(req.object) as T, req);
+        result = await plugin.validateCreate?.(view(req.object) as T, req);
         break;
       }
       case 'UPDATE': {
         if (!req.object || !req.oldObject) return errored(400, 'request.object and request.oldObject: required for UPDATE');
-        result = await plugin.validateUpdate?.(copy(req.object) as T, copy(req.oldObject) as T, req);
+        result = await plugin.validateUpdate?.(view(req.object) as T, view(req.oldObject) as T, req);
         break;
       }
       case 'DELETE': {
         if (!req.oldObject) return errored(400, 'request.oldObject: required for DELETE');
-        result = await plugin.validateDelete?.(copy(req.oldObject) as T, req);
+        result = await plugin.validateDelete?.(view(req.oldObject) as T, req);
         break;
       }
       default:
@@ -69,3 +71,6 @@ export function subjectOf(req: AdmissionRequest): string {
 
 /** Plugins get deep copies: `request.object` stays as received (the patch base). */
 export const copy = cloneJson;
+
+const deepCopy = cloneJson;
+const asIs = <T>(value: T): T => value;

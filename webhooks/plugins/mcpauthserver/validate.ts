@@ -21,6 +21,8 @@ export function mcpAuthServerValidator(options: ValidatorOptions = {}) {
     name: 'mcpauthserver-validate',
     kind: { group: GROUP, kind: 'MCPAuthServer' },
     operations: new Set(['CREATE', 'UPDATE'] as const),
+    // validate() only reads (ajv without defaults, pure rules): no copy per review (frozen-object test).
+    readOnly: true,
     validateCreate: (obj) => validate(obj, { featureGates }),
     validateUpdate: (obj, oldObj) => validate(obj, { oldObject: oldObj, featureGates }),
   } satisfies ValidationPlugin<KubeObject>;
