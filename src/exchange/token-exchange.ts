@@ -46,6 +46,8 @@ export interface ExchangeState {
   identity?: SvidIdentity;
   form?: Map<string, string>;
   upstreamName?: string;
+  /** The caller named the IdP (`audience`) rather than taking the default. */
+  audienceGiven?: boolean;
   claims?: SubjectClaims;
   tsid?: string;
   session?: Session;
@@ -109,6 +111,7 @@ const checkParameters: Step = (ctx, _req, state) => {
     throw new InvalidTarget('unknown_audience', 'audience does not name a configured upstream identity provider');
   }
   state.upstreamName = audience ?? ctx.defaultUpstream;
+  state.audienceGiven = audience !== undefined;
 };
 
 /** Step 6: JWT signature and claims, then the revocation deny list. */
@@ -158,6 +161,15 @@ const checkBinding: Step = (ctx, _req, state) => {
   if (!mapped || mapped.namespace !== session!.owner.namespace || mapped.name !== session!.owner.name) {
     throw new InvalidGrant('binding_resource_map', 'the session resource is no longer mapped to this MCP server');
   }
+  // Least privilege: an MCP server obtains the tokens of the IdP its resource is mapped to
+  // (MCPExternalAuthConfig.upstreamIdp), never those of another IdP the user also logged in to.
+  if (state.audienceGiven && state.upstreamName !== mapped.upstreamIdp) {
+    throw new AccessDenied('upstream_not_mapped', `this MCP server may only obtain tokens of the upstream identity provider "${mapped.upstreamIdp}"`);
+  }
+  if (!ctx.upstreams.has(mapped.upstreamIdp)) {
+    throw new InvalidTarget('mapped_upstream_unknown', 'the upstream identity provider mapped to this resource is not configured');
+  }
+  state.upstreamName = mapped.upstreamIdp;
 };
 
 /** Steps 11–12: load the upstream row; refresh it (single-flight + lease) when it expires within 30 s. */

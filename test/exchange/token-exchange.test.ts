@@ -371,10 +371,22 @@ describe('internal token exchange: subject_token (steps 6–10)', () => {
   });
 
   it('no upstream row for the requested IdP → invalid_grant', async () => {
-    const { session } = await h.seedSession();
+    const onSecond = 'https://second-idp.example.test/mcp';
+    h.resourceMap.set(onSecond, { ...OWNER, upstreamIdp: 'second' });
+    const { session } = await h.seedSession({ resource: onSecond });
     const res = await h.exchange(await h.clientAgent(), exchangeForm(await h.mint(session), { audience: 'second' }));
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(h.audit.at(-1)).toMatchObject({ reason: 'upstream_row_missing', upstream_idp: 'second' });
+  });
+
+  it('an IdP other than the one the resource is mapped to → 403, nothing refreshed', async () => {
+    const { session } = await h.seedSession({}, { expiresAtMs: Date.now() - 1000 });
+    const callsBefore = h.refresher.calls;
+    const res = await h.exchange(await h.clientAgent(), exchangeForm(await h.mint(session), { audience: 'second' }));
+    expect(res).toMatchObject({ status: 403, body: { error: 'access_denied' } });
+    expect(res.body.error_description).toMatch(/may only obtain tokens of the upstream identity provider/);
+    expect(h.audit.at(-1)).toMatchObject({ reason: 'upstream_not_mapped' });
+    expect(h.refresher.calls).toBe(callsBefore);
   });
 });
 
