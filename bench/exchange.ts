@@ -129,7 +129,7 @@ async function workerMain(init: WorkerInit): Promise<void> {
       config: { issuer: ISSUER, allowedSubjects: { trustDomain: TRUST_DOMAIN, allowedNamespaces: [OWNER.namespace] }, upstreams: [{ name: 'corp' }] },
       store,
       keys: { algorithms: ['ES256'], byKid: (k) => (k === kid ? { alg: 'ES256', publicKey } : undefined) },
-      resourceMap: { lookup: (r) => (r === RESOURCE ? OWNER : null) },
+      resourceMap: { lookup: (r) => (r === RESOURCE ? { ...OWNER, upstreamIdp: 'corp' } : null) },
       upstreams: [{ name: 'corp', refresh: () => Promise.reject(new Error('no refresh in bench')) }],
       audit,
     });

@@ -24,7 +24,7 @@ const SUBJECT_TOKEN_TYPES = new Set([TOKEN_TYPE_JWT, TOKEN_TYPE_ACCESS_TOKEN]);
 const REJECTED_PARAMS = ['resource', 'scope', 'actor_token', 'actor_token_type'] as const;
 
 export interface ResourceLookup {
-  lookup(normalizedResource: string): { namespace: string; name: string } | null;
+  lookup(normalizedResource: string): { namespace: string; name: string; upstreamIdp: string } | null;
 }
 
 export interface ExchangeContext {
