@@ -5,7 +5,7 @@ import { normalizedResourceParam } from '../checks/resource.ts';
 import { CODE_VERIFIER } from '../checks/pkce.ts';
 import { single } from '../lib/params.ts';
 import { s256, safeEqual, sha256Hex } from '../lib/tokens.ts';
-import { issueTokens } from '../lib/issue-tokens.ts';
+import { issueTokens, sendIssuedTokens } from '../lib/issue-tokens.ts';
 import { revokeGrant } from '../lib/revoke-grant.ts';
 import { hashForLog } from '../../telemetry/index.ts';
 import { requestAudit } from '../lib/request-audit.ts';
@@ -60,17 +60,6 @@ export function handler(ctx: AuthServerContext) {
       { userId: record.userId, tsid: record.tsid, familyId: record.familyId, scopes: record.scopes, resource: record.resource },
       (next) => ctx.store.refreshTokens.create(next),
     );
-    ctx.metrics.tokensIssued.inc({ grant_type: grantType });
-    requestAudit(ctx, res).write({
-      event: 'token.issue',
-      outcome: 'success',
-      grant_type: grantType,
-      client_id: client.clientId,
-      sub: record.userId,
-      tsid_hash: hashForLog(record.tsid),
-      family_id: record.familyId,
-      aud: [record.resource],
-    });
-    res.status(200).json(body);
+    sendIssuedTokens(ctx, res, grantType, client.clientId, record, body);
   };
 }

@@ -5,7 +5,7 @@ import { normalizedResourceParam } from '../checks/resource.ts';
 import { parseScopes } from '../checks/scope.ts';
 import { single } from '../lib/params.ts';
 import { sha256Hex } from '../lib/tokens.ts';
-import { issueTokens } from '../lib/issue-tokens.ts';
+import { issueTokens, sendIssuedTokens } from '../lib/issue-tokens.ts';
 import { revokeGrant } from '../lib/revoke-grant.ts';
 import { sessionExtensionMs } from '../lib/session-expiry.ts';
 import { hashForLog } from '../../telemetry/index.ts';
@@ -71,18 +71,7 @@ export function handler(ctx: AuthServerContext) {
     });
     const extended = sessionExtensionMs(ctx.now(), ctx.config.tokenLifespans.refreshTokenSeconds * 1000, session.expiresAtMs);
     if (extended !== null) await ctx.store.sessions.extend(record.tsid, extended);
-    ctx.metrics.tokensIssued.inc({ grant_type: grantType });
-    requestAudit(ctx, res).write({
-      event: 'token.issue',
-      outcome: 'success',
-      grant_type: grantType,
-      client_id: client.clientId,
-      sub: record.userId,
-      tsid_hash: hashForLog(record.tsid),
-      family_id: record.familyId,
-      aud: [record.resource],
-    });
-    res.status(200).json(body);
+    sendIssuedTokens(ctx, res, grantType, client.clientId, record, body);
   };
 }
 

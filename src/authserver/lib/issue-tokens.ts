@@ -3,6 +3,9 @@ import type { Client } from '../../store/index.ts';
 import type { AuthServerContext } from '../context.ts';
 import { signAccessToken } from '../keys/access-token.ts';
 import { randomToken, sha256Hex } from './tokens.ts';
+import type { Response } from 'express';
+import { hashForLog } from '../../telemetry/index.ts';
+import { requestAudit } from './request-audit.ts';
 
 export interface TokenResponse {
   access_token: string;
@@ -75,4 +78,33 @@ export async function issueTokens(
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
     ...(grant.scopes.length ? { scope: grant.scopes.join(' ') } : {}),
   };
+}
+
+/**
+ * The end of every successful token grant: the metric, the `token.issue` audit event of spec
+ * §6.3 (no token material, tsid hashed) and the 200 response.
+ *
+ * @example
+ * sendIssuedTokens(ctx, res, 'refresh_token', client.clientId, record, body);
+ */
+export function sendIssuedTokens(
+  ctx: AuthServerContext,
+  res: Response,
+  grantType: string,
+  clientId: string,
+  grant: { userId: string; tsid: string; familyId: string; resource: string },
+  body: TokenResponse,
+): void {
+  ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+  requestAudit(ctx, res).write({
+    event: 'token.issue',
+    outcome: 'success',
+    grant_type: grantType,
+    client_id: clientId,
+    sub: grant.userId,
+    tsid_hash: hashForLog(grant.tsid),
+    family_id: grant.familyId,
+    aud: [grant.resource],
+  });
+  res.status(200).json(body);
 }
