@@ -44,7 +44,14 @@ async function loginThroughAttackerLink(): Promise<Response> {
 
 describe('consent before any code is issued', () => {
   it('a completed upstream login ends on the consent page naming the client, the destination and the MCP server; no code is sent', async () => {
+    const before = upstreamRows();
     const page = await loginThroughAttackerLink();
+    // Until the user answers, the login's upstream tokens are held for 30 minutes only.
+    const [rowKey] = upstreamRows().filter((k) => !before.includes(k));
+    const tsid = rowKey!.split(':')[1]!;
+    const held = Object.values(await stack.store.upstreamTokens.getAll(tsid));
+    expect(held).toHaveLength(1);
+    expect(held[0]!.sessionExpiresAtMs).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
     expect(page.status).toBe(200);
     expect(page.headers.get('location')).toBeNull();
     expect(page.headers.get('x-frame-options')).toBe('DENY');
@@ -63,6 +70,11 @@ describe('consent before any code is issued', () => {
     expect(location.searchParams.get('code')).toBeTruthy();
     expect(location.searchParams.get('state')).toBe('attacker-state');
     expect(location.searchParams.get('iss')).toBe(stack.issuer);
+    // Allowed: the rows now live as long as the session (the refresh lifespan and its head-room).
+    const session = await stack.store.sessions.get(tsid);
+    const kept = Object.values(await stack.store.upstreamTokens.getAll(tsid));
+    expect(session!.expiresAtMs).toBeGreaterThan(Date.now() + 24 * 3600_000);
+    expect(kept[0]!.sessionExpiresAtMs).toBe(session!.expiresAtMs);
   });
 
   it('deny → 303 access_denied to the client, and the login leaves no session or upstream tokens', async () => {

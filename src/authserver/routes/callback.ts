@@ -4,9 +4,8 @@ import type { AuthServerContext } from '../context.ts';
 import { parseParams, single } from '../lib/params.ts';
 import { noStore } from '../lib/http.ts';
 import { redirectToClient } from '../lib/redirect.ts';
-import { initialSessionExpiryMs } from '../lib/session-expiry.ts';
 import { s256 } from '../lib/tokens.ts';
-import { showConsent } from './consent.ts';
+import { LOGIN_HOLD_MS, showConsent } from './consent.ts';
 import { UpstreamError } from '../upstream/upstream-idp.ts';
 import { toOAuthError } from '../errors.ts';
 import { PENDING_TTL_MS } from './authorize.ts';
@@ -80,7 +79,9 @@ function handleCallback(ctx: AuthServerContext) {
         const previous = await ctx.store.upstreamTokens.latestForUser(userId, upstream.name);
         if (previous && previous.upstreamSubject === tokens.subject) refreshToken = previous.refreshToken;
       }
-      const sessionExpiresAtMs = initialSessionExpiryMs(ctx.now(), ctx.config.tokenLifespans.refreshTokenSeconds * 1000);
+      // Held only until the consent decision (routes/consent.ts): an abandoned login must not keep
+      // its upstream tokens for the whole session lifetime. Allow extends them to the session's.
+      const sessionExpiresAtMs = ctx.now() + LOGIN_HOLD_MS;
       const row: UpstreamTokens = {
         provider: upstream.name,
         accessToken: tokens.accessToken,

@@ -7,6 +7,7 @@ import { redirectToClient } from '../lib/redirect.ts';
 import { randomToken, sha256Hex } from '../lib/tokens.ts';
 import { toOAuthError } from '../errors.ts';
 import { requestAudit } from '../lib/request-audit.ts';
+import { initialSessionExpiryMs } from '../lib/session-expiry.ts';
 import { hashForLog } from '../../telemetry/index.ts';
 import type { PendingAuthorization } from '../../store/index.ts';
 
@@ -26,6 +27,11 @@ import type { PendingAuthorization } from '../../store/index.ts';
 
 const CONSENT_KEY_PREFIX = 'consent:';
 const CONSENT_TTL_MS = 10 * 60_000;
+/**
+ * How long the upstream tokens of a login are kept before its consent is answered: the consent
+ * page's own 10 minutes plus the legs of a multi-IdP chain (10 minutes each at most).
+ */
+export const LOGIN_HOLD_MS = 30 * 60_000;
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -106,6 +112,9 @@ function decideConsent(ctx: AuthServerContext) {
     try {
       const rows = Object.values(await ctx.store.upstreamTokens.getAll(pending.tsid));
       if (rows.length === 0) throw new Error('the upstream tokens of this login are gone');
+      // The login's upstream rows were held for LOGIN_HOLD_MS; now they live as long as the session.
+      const expiresAtMs = initialSessionExpiryMs(ctx.now(), ctx.config.tokenLifespans.refreshTokenSeconds * 1000);
+      for (const row of rows) await ctx.store.upstreamTokens.store(pending.tsid, row.provider, { ...row, sessionExpiresAtMs: expiresAtMs });
       const familyId = randomUUID();
       await ctx.store.sessions.create({
         tsid: pending.tsid,
@@ -115,8 +124,7 @@ function decideConsent(ctx: AuthServerContext) {
         userId,
         familyId,
         createdAtMs: ctx.now(),
-        // The session lives as long as the upstream rows stored at the callback.
-        expiresAtMs: Math.min(...rows.map((r) => r.sessionExpiresAtMs)),
+        expiresAtMs,
       });
       const code = randomToken();
       await ctx.store.codes.create(sha256Hex(code), {
