@@ -56,6 +56,18 @@ function baseSecrets(server: FakeApiServer, ns = NS) {
 
 const getAS = (server: FakeApiServer, name = 'mcp-auth') => server.getObject(API, 'MCPAuthServer', NS, name);
 
+
+/** The common start: base Secrets, one auto-CA MCPAuthServer, controller running, CA issued. */
+async function startWithIssuedCa() {
+  const { server, start } = await setup();
+  baseSecrets(server);
+  server.putObject(authServer(NS, 'mcp-auth'));
+  await start();
+  await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
+  issueCertificate(server, CM_NS, CA);
+  return server;
+}
+
 describe('MCPAuthServer: Pending → Ready as the dependencies appear', () => {
   it('walks CA → server certificate → Deployment, and status says what is missing at each step', async () => {
     const { server, start, keysGenerated, tick } = await setup();
@@ -125,12 +137,7 @@ describe('MCPAuthServer: Pending → Ready as the dependencies appear', () => {
   });
 
   it('a Secret change rolls the Deployment through the config-hash annotation', async () => {
-    const { server, start } = await setup();
-    baseSecrets(server);
-    server.putObject(authServer(NS, 'mcp-auth'));
-    await start();
-    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
-    issueCertificate(server, CM_NS, CA);
+    const server = await startWithIssuedCa();
     await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', NS, 'mcp-auth-tls'), 'server certificate');
     issueCertificate(server, NS, 'mcp-auth-tls');
     const hashOf = () =>
@@ -144,12 +151,7 @@ describe('MCPAuthServer: Pending → Ready as the dependencies appear', () => {
 
 describe('watches', () => {
   it('after dropped watch connections the informers resume; a CA renewal re-syncs the public bundle', async () => {
-    const { server, start } = await setup();
-    baseSecrets(server);
-    server.putObject(authServer(NS, 'mcp-auth'));
-    await start();
-    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
-    issueCertificate(server, CM_NS, CA);
+    const server = await startWithIssuedCa();
     await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
 
     server.dropWatches();
@@ -280,12 +282,7 @@ describe('apply errors and retries', () => {
 
 describe('deletion', () => {
   it('Terminating, cross-namespace CA objects deleted, finalizer removed, namespaced children collected', async () => {
-    const { server, start } = await setup();
-    baseSecrets(server);
-    server.putObject(authServer(NS, 'mcp-auth'));
-    await start();
-    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
-    issueCertificate(server, CM_NS, CA);
+    const server = await startWithIssuedCa();
     await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
     expect(server.getObject('v1', 'Secret', CM_NS, CA)).toBeDefined();
 
@@ -312,12 +309,7 @@ describe('deletion', () => {
 
 describe('spec changes', () => {
   it('auto CA → enterprise issuer: CA objects deleted, finalizer removed, CA bundle pruned; networkPolicy off → policy deleted', async () => {
-    const { server, start } = await setup();
-    baseSecrets(server);
-    server.putObject(authServer(NS, 'mcp-auth'));
-    await start();
-    await eventually(() => server.getObject('cert-manager.io/v1', 'Certificate', CM_NS, CA), 'CA certificate');
-    issueCertificate(server, CM_NS, CA);
+    const server = await startWithIssuedCa();
     await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
     await eventually(() => server.getObject('networking.k8s.io/v1', 'NetworkPolicy', NS, 'mcp-auth-internal'), 'NetworkPolicy');
 
