@@ -1,20 +1,4 @@
-import type { DefaultingPlugin, KubeObject } from '../../framework/types.ts';
-import { GROUP, applyDefaults } from '../lib/api.ts';
-import { replaceContents } from '../lib/replace-contents.ts';
+import { apiDefaulter } from '../lib/api-defaulter.ts';
 
-/**
- * `/mutate-mcpauthserver`: fills the defaults of spec §3 with the shared `applyDefaults()`, so
- * `kubectl get -o yaml` shows the effective spec. Idempotent: a defaulted object gives an empty
- * patch. CREATE and UPDATE (a field removed on update gets its default back).
- *
- * @example
- * const handler = defaulterHandler(mcpAuthServerDefaulter);
- */
-export const mcpAuthServerDefaulter = {
-  name: 'mcpauthserver-default',
-  kind: { group: GROUP, kind: 'MCPAuthServer' },
-  operations: new Set(['CREATE', 'UPDATE'] as const),
-  default(obj) {
-    replaceContents(obj, applyDefaults(obj) as KubeObject);
-  },
-} satisfies DefaultingPlugin<KubeObject>;
+/** `/mutate-mcpauthserver`: the defaults of spec §3 as a JSON Patch (see apiDefaulter). */
+export const mcpAuthServerDefaulter = apiDefaulter('MCPAuthServer');
