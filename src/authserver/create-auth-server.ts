@@ -5,8 +5,8 @@ import type { AuthServerConfig } from '../config/index.ts';
 import { createAuditLogger, createLogger, createMetrics, type AuditLogger, type AuthServerMetrics, type Logger } from '../telemetry/index.ts';
 import type { AuthStore, Client } from '../store/index.ts';
 import type { AuthServerContext, UpstreamSet } from './context.ts';
-import { loadSigningKeys, type SigningKeySet } from './keys/signing-key-set.ts';
-import { watchResourceMap, type ResourceMap } from './resource-map/resource-map.ts';
+import { loadSigningKeys } from './keys/signing-key-set.ts';
+import { watchResourceMap } from './resource-map/resource-map.ts';
 import { createUpstreamIdp, type UpstreamIdp } from './upstream/upstream-idp.ts';
 import { createMetadataDocumentResolver, MetadataDocumentError } from './checks/client-id-metadata-document.ts';
 import { sendOAuthError, toOAuthError, InvalidClientMetadata } from './errors.ts';
@@ -35,16 +35,9 @@ export interface CreateAuthServerOptions {
   discoveryRetryMs?: number;
 }
 
-export interface AuthServer {
+/** The routes' context (minus the clock and client lookup), plus the app and its lifecycle. */
+export interface AuthServer extends Omit<AuthServerContext, 'now' | 'resolveClient'> {
   publicApp: express.Express;
-  keys: SigningKeySet;
-  resourceMap: ResourceMap;
-  upstreams: UpstreamSet;
-  audit: AuditLogger;
-  logger: Logger;
-  metrics: AuthServerMetrics;
-  config: AuthServerConfig;
-  store: AuthStore;
   /** Spec §2.9 conditions, individually. */
   readiness(): Promise<Record<string, boolean>>;
   ready(): Promise<boolean>;
