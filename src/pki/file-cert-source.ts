@@ -153,11 +153,20 @@ export class FileCertSource {
         throw new PkiError('read_failed', `cannot read ${what} file ${file}: ${code}`);
       }
     };
-    const [cert, key, ca] = await Promise.all([
+    // Read in parallel but report the first failure in a fixed order (certificate, key, CA), so
+    // the message does not depend on which read the file system happened to finish first.
+    const results = await Promise.allSettled([
       read(certFile, 'certificate'),
       read(keyFile, 'key'),
       caFile ? read(caFile, 'CA bundle') : Promise.resolve(undefined),
     ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [cert, key, ca] = results.map((r) => (r as PromiseFulfilledResult<Buffer | undefined>).value) as [
+      Buffer,
+      Buffer,
+      Buffer | undefined,
+    ];
     let leaf: X509Certificate;
     try {
       leaf = new X509Certificate(cert);
