@@ -129,16 +129,15 @@ function toExchangeError(err: unknown): ExchangeError {
   return new ServerError('internal_error');
 }
 
+/** Headers of every answer (RFC 6749 §5.1: no-store; nosniff for the JSON body). */
+const JSON_HEADERS = ['Content-Type', 'application/json', 'Cache-Control', 'no-store', 'Pragma', 'no-cache', 'X-Content-Type-Options', 'nosniff'];
+
 function sendJson(res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (extra) Object.assign(headers, extra);
-  headers['Content-Length'] = Buffer.byteLength(text);
+  // Flat [name, value, ...] list: no header object to build and walk per response.
+  const headers = [...JSON_HEADERS];
+  if (extra) for (const [name, value] of Object.entries(extra)) headers.push(name, value);
+  headers.push('Content-Length', String(Buffer.byteLength(text)));
   res.writeHead(status, headers);
   res.end(text);
 }

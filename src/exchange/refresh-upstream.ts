@@ -48,8 +48,15 @@ export class UpstreamRefreshCoordinator {
   }
 
   /** Returns a usable row; refreshes it when needed. Throws InvalidGrant or ServerError. */
-  ensureFresh(tsid: string, upstream: UpstreamRefresher): Promise<{ tokens: UpstreamTokens; refreshed: boolean }> {
-    return this.#flights.run(`${upstream.name}\u0000${tsid}`, () => this.#refreshUnderLease(tsid, upstream));
+  async ensureFresh(tsid: string, upstream: UpstreamRefresher): Promise<{ tokens: UpstreamTokens; refreshed: boolean }> {
+    const key = `${upstream.name}\u0000${tsid}`;
+    // The common case, a row that needs no refresh and no refresh running for it, is one store
+    // read outside the flight; a row that needs one goes into the flight, which reads it again.
+    if (!this.#flights.has(key)) {
+      const row = await this.#read(tsid, upstream.name);
+      if (!needsRefresh(row, this.#deps.now())) return { tokens: row, refreshed: false };
+    }
+    return this.#flights.run(key, () => this.#refreshUnderLease(tsid, upstream));
   }
 
   async #refreshUnderLease(tsid: string, upstream: UpstreamRefresher): Promise<{ tokens: UpstreamTokens; refreshed: boolean }> {

@@ -31,15 +31,50 @@ export function readBody(req: IncomingMessage, limitBytes = BODY_LIMIT_BYTES): P
 /**
  * Parses `application/x-www-form-urlencoded`; a repeated parameter is an error (RFC 6749 §3.2:
  * "Request and response parameters MUST NOT be included more than once").
+ *
+ * Same result as `URLSearchParams` (property-tested): pairs are split here and decoded with
+ * `decodeURIComponent` (after `+` → space), which is several times cheaper per request; a pair
+ * `decodeURIComponent` refuses (a stray `%`, invalid UTF-8) sends the whole body through
+ * `URLSearchParams`, whose lenient decoding then decides.
  */
 export function parseForm(body: Buffer): Map<string, string> {
-  const params = new URLSearchParams(body.toString('utf8'));
+  const text = body.toString('utf8');
   const out = new Map<string, string>();
-  for (const [k, v] of params) {
-    if (out.has(k)) throw new InvalidRequest('duplicate_parameter', `parameter ${k} must not be repeated`);
-    out.set(k, v);
+  let start = text.startsWith('?') ? 1 : 0; // URLSearchParams drops a leading "?"
+  try {
+    while (start <= text.length) {
+      let end = text.indexOf('&', start);
+      if (end === -1) end = text.length;
+      if (end > start) {
+        const eq = text.indexOf('=', start);
+        const hasValue = eq !== -1 && eq < end;
+        const k = decodeFormComponent(text, start, hasValue ? eq : end);
+        const v = hasValue ? decodeFormComponent(text, eq + 1, end) : '';
+        if (out.has(k)) throw duplicate(k);
+        out.set(k, v);
+      }
+      start = end + 1;
+    }
+    return out;
+  } catch (err) {
+    if (!(err instanceof URIError)) throw err;
   }
-  return out;
+  const lenient = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (lenient.has(k)) throw duplicate(k);
+    lenient.set(k, v);
+  }
+  return lenient;
+}
+
+function decodeFormComponent(text: string, from: number, to: number): string {
+  let part = text.slice(from, to);
+  if (part.includes('+')) part = part.replaceAll('+', ' ');
+  return part.includes('%') ? decodeURIComponent(part) : part;
+}
+
+function duplicate(name: string): InvalidRequest {
+  return new InvalidRequest('duplicate_parameter', `parameter ${name} must not be repeated`);
 }
 
 /** True when the media type (ignoring parameters such as charset) is form-urlencoded. */

@@ -10,6 +10,10 @@ export class SingleFlight<T> {
     return p;
   }
 
+  has(key: string): boolean {
+    return this.#inFlight.has(key);
+  }
+
   get size(): number {
     return this.#inFlight.size;
   }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { InvalidGrant } from '../errors.ts';
 import { verifySubjectToken, type VerificationKeys } from './verify-subject-token.ts';
 
@@ -142,5 +142,39 @@ describe('verifySubjectToken agrees with jose', () => {
     expect(await outcome(await mint('ES256', claims({ exp: NOW_S - 31 })))).toEqual({ ok: false, reason: 'token_expired' });
     expect(await outcome(await mint('ES256', claims({ nbf: NOW_S + 120 })))).toEqual({ ok: false, reason: 'token_not_yet_valid' });
     expect(await outcome(await mint('ES256', claims({ iss: 'https://idp.example.test' })))).toEqual({ ok: false, reason: 'token_bad_iss' });
+  });
+});
+
+describe('protected header decoding agrees with jose decodeProtectedHeader', () => {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+  const rest = async () => (await mint('ES256', claims())).split('.').slice(1).join('.');
+
+  it.each([
+    ['a JSON array', b64('[1,2]')],
+    ['a JSON string', b64('"ES256"')],
+    ['not JSON', b64('{alg:ES256}')],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64url')],
+    ['a length base64url cannot have (4n+1)', `${b64('{"alg":"ES256","kid":"ES256","typ":"at+jwt"}')}A`.padEnd(61, 'A').slice(0, 61)],
+  ])('%s → token_malformed', async (_label, header) => {
+    expect(await outcome(`${header}.${await rest()}`)).toEqual({ ok: false, reason: 'token_malformed' });
+    expect(() => decodeProtectedHeader(`${header}.${'x'}.${'y'}`)).toThrow();
+  });
+
+  it('unused low bits in the last header character are ignored, as jose ignores them (the signature then fails)', async () => {
+    const token = await mint('ES256', claims());
+    const h = token.slice(0, token.indexOf('.'));
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const tweaked = h.slice(0, -1) + alphabet[alphabet.indexOf(h.at(-1)!) ^ 1];
+    const other = `${tweaked}${token.slice(h.length)}`;
+    const jose = (() => {
+      try {
+        return decodeProtectedHeader(other);
+      } catch {
+        return null;
+      }
+    })();
+    const got = await outcome(other);
+    if (jose === null) expect(got).toEqual({ ok: false, reason: 'token_malformed' });
+    else expect(got).toEqual({ ok: false, reason: 'token_bad_signature' });
   });
 });

@@ -32,12 +32,7 @@ export async function verifySubjectToken(
   options: { issuer: string; nowMs: number; clockToleranceSeconds: number },
 ): Promise<SubjectClaims> {
   if (!COMPACT_JWS.test(token)) throw new InvalidGrant('token_malformed', 'subject_token is not a compact JWS');
-  let header;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    throw new InvalidGrant('token_malformed', 'subject_token header is not valid base64url JSON');
-  }
+  const header = decodeHeader(token);
   const alg = header.alg;
   if (typeof alg !== 'string' || alg === 'none' || HMAC.test(alg) || !keys.algorithms.includes(alg)) {
     throw new InvalidGrant('token_bad_alg', 'subject_token alg is not one of the configured signing algorithms');
@@ -77,6 +72,29 @@ export async function verifySubjectToken(
     throw new InvalidGrant('token_claims', 'subject_token client_id is missing');
   }
   return { ...payload, aud } as SubjectClaims;
+}
+
+/**
+ * The protected header, as jose's `decodeProtectedHeader` reads it (base64url, strict UTF-8, JSON
+ * object), decoded with Buffer: the charset is already checked by COMPACT_JWS, and a length that
+ * Buffer would decode more leniently than jose, or anything that does not parse to an object,
+ * is left to jose to accept or refuse.
+ */
+function decodeHeader(token: string): ProtectedHeaderParameters {
+  const encoded = token.slice(0, token.indexOf('.'));
+  if (encoded.length % 4 !== 1) {
+    try {
+      const parsed: unknown = JSON.parse(strictUtf8.decode(Buffer.from(encoded, 'base64url')));
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as ProtectedHeaderParameters;
+    } catch {
+      // jose decides below.
+    }
+  }
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    throw new InvalidGrant('token_malformed', 'subject_token header is not valid base64url JSON');
+  }
 }
 
 function mapJoseError(err: unknown): InvalidGrant {
