@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { FileCertSource, serveTlsFromFiles, tlsServerOptions } from '../src/pki/index.ts';
 import { decodeAdmissionReview } from './framework/decode-review.ts';
+import { isPromise } from './framework/validator-handler.ts';
 import { WebhookError } from './framework/errors.ts';
 import { parseListenAddress } from './framework/listen-address.ts';
 import { createAdmissionMetrics, type AdmissionOutcome } from './framework/metrics.ts';
@@ -79,16 +80,22 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ready = () => source.loaded && !draining && (options.lookup ? options.lookup.synced() : true);
 
   const server = https.createServer({ ...tlsServerOptions(source), minVersion: 'TLSv1.2' }, (req, res) => {
-    void dispatch(req, res).catch((err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'internal error while answering a request');
-      if (!res.headersSent) sendText(res, 500, 'internal error');
-      else res.destroy();
-    });
+    try {
+      dispatch(req, res);
+    } catch (err) {
+      fail(res, err);
+    }
   });
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   server.headersTimeout = settings.keepAliveTimeoutMs + 5_000;
   const detach = serveTlsFromFiles(server, source);
   source.subscribe((m) => logger.info({ version: m.version, notAfter: new Date(m.notAfterMs).toISOString() }, 'serving certificate reloaded'));
+
+  function fail(res: ServerResponse, err: unknown): void {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'internal error while answering a request');
+    if (!res.headersSent) sendText(res, 500, 'internal error');
+    else res.destroy();
+  }
 
   function sendJson(res: ServerResponse, status: number, value: unknown): void {
     send(res, status, 'application/json', JSON.stringify(value));
@@ -99,66 +106,90 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   function send(res: ServerResponse, status: number, contentType: string, body: string, headers?: Record<string, string>): void {
-    // Encoded once: the length and the bytes written come from the same buffer.
-    const payload = Buffer.from(body);
-    const head: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': payload.length };
+    // The text goes out as it is (node:http writes it with the head, encoded once); the length is its UTF-8 byte count.
+    const head: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) };
     // While draining, every answer asks the client to close, so keep-alive sockets go away.
     if (draining) head.Connection = 'close';
     if (headers) Object.assign(head, headers);
     res.writeHead(status, head);
-    res.end(payload);
+    res.end(body);
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+  /**
+   * Routes on the path alone (the apiserver appends `?timeout=10s`). A review is answered in the
+   * same tick its body completes when the plugin is synchronous (all of ours are): no promise,
+   * no framework layer, per review.
+   */
+  function dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, `${path} accepts GET`, { Allow: 'GET, HEAD' });
       if (path === '/healthz') return sendText(res, 200, 'ok');
       if (path === '/readyz') return ready() ? sendText(res, 200, 'ok') : sendText(res, 503, notReadyReason());
-      const body = await metrics.registry.metrics();
-      return send(res, 200, metrics.registry.contentType, body);
+      metrics.registry.metrics().then(
+        (body) => send(res, 200, metrics.registry.contentType, body),
+        (err: unknown) => fail(res, err),
+      );
+      return;
     }
     const route = routes.get(path);
     if (!route) return sendText(res, 404, `no webhook at ${path}`);
     if (req.method !== 'POST') return sendText(res, 405, `${path} accepts POST (an AdmissionReview)`, { Allow: 'POST' });
-    const body = await readBody(req, settings.bodyLimitBytes);
-    if (body === undefined) {
-      metrics.observe(route.plugin, 'rejected', 0);
-      res.setHeader('Connection', 'close');
-      sendJson(res, 413, rejection(undefined, 413, `request body exceeds ${settings.bodyLimitBytes} bytes`));
-      req.resume();
-      return;
-    }
+    readBody(req, settings.bodyLimitBytes, (err, body) => {
+      try {
+        if (err) throw err;
+        if (body === undefined) {
+          metrics.observe(route.plugin, 'rejected', 0);
+          res.setHeader('Connection', 'close');
+          sendJson(res, 413, rejection(undefined, 413, `request body exceeds ${settings.bodyLimitBytes} bytes`));
+          req.resume();
+          return;
+        }
+        review(path, route, body, res);
+      } catch (caught) {
+        fail(res, caught);
+      }
+    });
+  }
+
+  function review(path: string, route: Route, body: Buffer, res: ServerResponse): void {
     const started = performance.now();
-    let review: AdmissionRequest;
+    let request: AdmissionRequest;
     try {
-      review = decodeAdmissionReview(body);
+      request = decodeAdmissionReview(body);
     } catch (err) {
       if (!(err instanceof WebhookError)) throw err;
       metrics.observe(route.plugin, 'rejected', (performance.now() - started) / 1000);
       logger.info({ path, code: err.code }, 'malformed AdmissionReview rejected');
       return sendJson(res, err.httpStatus, rejection(err.uid, err.httpStatus, err.message));
     }
-    const response = await runHandler(route, review);
-    const outcome = outcomeOf(response);
-    metrics.observe(route.plugin, outcome, (performance.now() - started) / 1000);
-    if (outcome === 'denied' || outcome === 'errored') {
-      logger.info(
-        { plugin: route.plugin, uid: review.uid, operation: review.operation, namespace: review.namespace, name: review.name, dryRun: review.dryRun === true, code: response.status?.code, reason: response.status?.message },
-        'admission refused',
-      );
+    const answer = (response: AdmissionResponse) => {
+      const outcome = outcomeOf(response);
+      metrics.observe(route.plugin, outcome, (performance.now() - started) / 1000);
+      if (outcome === 'denied' || outcome === 'errored') {
+        logger.info(
+          { plugin: route.plugin, uid: request.uid, operation: request.operation, namespace: request.namespace, name: request.name, dryRun: request.dryRun === true, code: response.status?.code, reason: response.status?.message },
+          'admission refused',
+        );
+      }
+      send(res, 200, 'application/json', encodeReviewResponse(request.uid, response));
+    };
+    let response: AdmissionResponse | Promise<AdmissionResponse>;
+    try {
+      response = route.handler(request);
+    } catch (err) {
+      response = pluginFailed(route, request, err);
     }
-    send(res, 200, 'application/json', encodeReviewResponse(review.uid, response));
+    if (!isPromise(response)) return answer(response);
+    response.then(answer, (err: unknown) => answer(pluginFailed(route, request, err))).catch((err: unknown) => fail(res, err));
   }
 
-  async function runHandler(route: Route, review: AdmissionRequest): Promise<AdmissionResponse> {
-    try {
-      return await route.handler(review);
-    } catch (err) {
-      // Never send exception text to the apiserver/user; log it without the object (pods carry env values).
-      logger.error({ plugin: route.plugin, uid: review.uid, err: err instanceof Error ? err.message : String(err) }, 'webhook plugin failed');
-      return errored(500, `internal error in ${route.plugin}`);
-    }
+  function pluginFailed(route: Route, request: AdmissionRequest, err: unknown): AdmissionResponse {
+    // Never send exception text to the apiserver/user; log it without the object (pods carry env values).
+    logger.error({ plugin: route.plugin, uid: request.uid, err: err instanceof Error ? err.message : String(err) }, 'webhook plugin failed');
+    return errored(500, `internal error in ${route.plugin}`);
   }
 
   function notReadyReason(): string {
@@ -215,31 +246,36 @@ function rejection(uid: string | undefined, code: number, message: string) {
 }
 
 /**
- * Reads the body; undefined when it exceeds `limitBytes` (checked against Content-Length first).
- * Past the limit the rest is discarded, not buffered; the caller answers 413 and closes.
+ * Reads the body into one Buffer and calls back once: undefined when it exceeds `limitBytes`
+ * (checked against Content-Length first). Past the limit the rest is discarded, not buffered; the
+ * caller answers 413 and closes.
  */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | undefined> {
+function readBody(req: IncomingMessage, limitBytes: number, callback: (err: Error | undefined, body?: Buffer) => void): void {
+  let called = false;
+  const done = (err: Error | undefined, body?: Buffer) => {
+    if (called) return;
+    called = true;
+    callback(err, body);
+  };
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks, size));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', reject);
-  });
+  if (Number.isFinite(declared) && declared > limitBytes) return done(undefined, undefined);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limitBytes) {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      done(undefined, undefined);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  const onEnd = () => done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', (err) => done(err));
 }
 
 function definedOnly<T extends object>(obj: T): Partial<T> {

@@ -1,5 +1,5 @@
 import { ADMISSION_API_VERSION, ADMISSION_KIND, OPERATIONS } from './types.ts';
-import type { AdmissionRequest, KubeObject, Operation } from './types.ts';
+import type { AdmissionRequest, KubeObject } from './types.ts';
 import { WebhookError } from './errors.ts';
 
 /**
@@ -53,14 +53,11 @@ export function decodeAdmissionReview(body: Buffer | string): AdmissionRequest {
   if (request.dryRun !== undefined && request.dryRun !== null && typeof request.dryRun !== 'boolean') {
     throw new WebhookError('bad_request_field', 'request.dryRun: must be a boolean', uid);
   }
-  return {
-    ...(request as unknown as AdmissionRequest),
-    uid,
-    operation: request.operation as Operation,
-    object: (request.object ?? null) as KubeObject | null,
-    oldObject: (request.oldObject ?? null) as KubeObject | null,
-    userInfo: isRecord(request.userInfo) ? (request.userInfo as AdmissionRequest['userInfo']) : {},
-  };
+  // The parsed request is ours: normalised in place rather than copied.
+  request.object = (request.object ?? null) as KubeObject | null;
+  request.oldObject = (request.oldObject ?? null) as KubeObject | null;
+  if (!isRecord(request.userInfo)) request.userInfo = {};
+  return request as unknown as AdmissionRequest;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,13 +1,14 @@
 import { allowed, denied, errored, patched } from './responses.ts';
 import { diffInto, escapePathComponent, patchFromRaw } from './patch-from-raw.ts';
-import { checkKind, copy, subjectOf } from './validator-handler.ts';
+import { checkKind, copy, isPromise, subjectOf } from './validator-handler.ts';
 import { isDeepStrictEqual } from 'node:util';
-import type { AdmissionHandler, DefaultingPlugin, JsonPatchOperation, KubeObject, Operation } from './types.ts';
+import type { AdmissionHandler, AdmissionRequest, AdmissionResponse, DefaultingPatchResult, DefaultingPlugin, DefaultingResult, JsonPatchOperation, KubeObject, Operation } from './types.ts';
 
 /**
  * Adapts a {@link DefaultingPlugin} to an {@link AdmissionHandler}: DELETE (and undeclared
  * operations) pass untouched; otherwise the plugin mutates a deep copy of `request.object` and the
- * answer is the JSON Patch from the raw object to that copy (empty patch = plain allow). dryRun
+ * answer is the JSON Patch from the raw object to that copy (empty patch = plain allow). A plugin
+ * with a `patch` fast path answers from the raw object instead (no copy, no diff). dryRun
  * requests are handled exactly like real ones: webhooks here have no side effects.
  *
  * @example
@@ -15,19 +16,31 @@ import type { AdmissionHandler, DefaultingPlugin, JsonPatchOperation, KubeObject
  * const response = await handler(request); // {allowed: true, patch: [{op: 'add', path: '/spec/replicas', value: 1}, ...]}
  */
 export function defaulterHandler<T extends KubeObject>(plugin: DefaultingPlugin<T>): AdmissionHandler {
-  return async function mutate(req) {
+  // Synchronous plugins get a synchronous answer (no promise per review); async ones still work.
+  return function mutate(req) {
     const kindProblem = checkKind(plugin.kind, req);
     if (kindProblem) return kindProblem;
     if (req.operation === 'DELETE' || !plugin.operations.has(req.operation as Exclude<Operation, 'DELETE'>)) return allowed();
-    if (!req.object) return errored(400, `request.object: required for ${req.operation}`);
+    const raw = req.object;
+    if (!raw) return errored(400, `request.object: required for ${req.operation}`);
+    if (plugin.patch) {
+      const result = plugin.patch(raw as T, req);
+      const answer = (r: void | DefaultingPatchResult) => toResponse(r, req, () => r?.patch ?? []);
+      return isPromise(result) ? result.then(answer) : answer(result);
+    }
     const scope = plugin.patchScope;
-    const working = (scope ? scopedCopy(req.object, scope) : copy(req.object)) as T;
-    const result = await plugin.default(working, req);
-    if (result?.error) return errored(result.error.code, result.error.message);
-    const warnings = result?.warnings ?? [];
-    if (result?.errors && result.errors.length > 0) return denied(result.errors, warnings, subjectOf(req));
-    return patched(scope ? scopedPatch(req.object, working, scope) : patchFromRaw(req.object, working), warnings);
+    const working = (scope ? scopedCopy(raw, scope) : copy(raw)) as T;
+    const result = plugin.default(working, req);
+    const answer = (r: void | DefaultingResult) => toResponse(r, req, () => (scope ? scopedPatch(raw, working, scope) : patchFromRaw(raw, working)));
+    return isPromise(result) ? result.then(answer) : answer(result);
   };
+}
+
+function toResponse(result: void | DefaultingResult, req: AdmissionRequest, patch: () => JsonPatchOperation[]): AdmissionResponse {
+  if (result?.error) return errored(result.error.code, result.error.message);
+  const warnings = result?.warnings ?? [];
+  if (result?.errors && result.errors.length > 0) return denied(result.errors, warnings, subjectOf(req));
+  return patched(patch(), warnings);
 }
 
 /** Shallow copy of `raw` whose `scope` fields are deep copies (the others stay shared, read-only). */

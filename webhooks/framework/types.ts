@@ -153,6 +153,18 @@ export interface DefaultingPlugin<T extends KubeObject = KubeObject> {
    */
   patchScope?: readonly string[];
   default(obj: T, req: AdmissionRequest): void | DefaultingResult | Promise<void | DefaultingResult>;
+  /**
+   * Optional fast path the framework uses instead of `default` on a copy + diff: the JSON Patch
+   * computed directly from the raw object, which it must only read. It must decide exactly as
+   * `default` does and its patch must give the same object as the diff; each plugin that has one
+   * tests it against `default` + diff.
+   */
+  patch?(raw: T, req: AdmissionRequest): void | DefaultingPatchResult | Promise<void | DefaultingPatchResult>;
+}
+
+/** Outcome of {@link DefaultingPlugin.patch}: a defaulter's outcome, or the patch (absent or empty = unchanged). */
+export interface DefaultingPatchResult extends DefaultingResult {
+  patch?: JsonPatchOperation[];
 }
 
 /** Optional outcome of a defaulter: deny with field errors, or attach warnings. */

@@ -1,6 +1,6 @@
 import { cloneJson } from './clone-json.ts';
 import { allowed, denied, errored } from './responses.ts';
-import type { AdmissionHandler, AdmissionRequest, KindMatch, KubeObject, ValidationPlugin, ValidationResult } from './types.ts';
+import type { AdmissionHandler, AdmissionRequest, AdmissionResponse, KindMatch, KubeObject, ValidationPlugin, ValidationResult } from './types.ts';
 
 /**
  * Adapts a {@link ValidationPlugin} to an {@link AdmissionHandler}: checks the kind, skips
@@ -13,35 +13,46 @@ import type { AdmissionHandler, AdmissionRequest, KindMatch, KubeObject, Validat
  * const response = await handler(request); // {allowed: false, status: {code: 403, message: 'spec.port: ...'}}
  */
 export function validatorHandler<T extends KubeObject>(plugin: ValidationPlugin<T>): AdmissionHandler {
-  return async function validate(req) {
+  // Synchronous plugins get a synchronous answer (no promise per review); async ones still work.
+  return function validate(req) {
     const kindProblem = checkKind(plugin.kind, req);
     if (kindProblem) return kindProblem;
     if (!plugin.operations.has(req.operation)) return allowed();
     const view = plugin.readOnly ? asIs : deepCopy;
-    let result: ValidationResult | undefined;
+    let result: ValidationResult | Promise<ValidationResult> | undefined;
     switch (req.operation) {
       case 'CREATE': {
         if (!req.object) return errored(400, 'request.object: required for CREATE');
-        result = await plugin.validateCreate?.(view(req.object) as T, req);
+        result = plugin.validateCreate?.(view(req.object) as T, req);
         break;
       }
       case 'UPDATE': {
         if (!req.object || !req.oldObject) return errored(400, 'request.object and request.oldObject: required for UPDATE');
-        result = await plugin.validateUpdate?.(view(req.object) as T, view(req.oldObject) as T, req);
+        result = plugin.validateUpdate?.(view(req.object) as T, view(req.oldObject) as T, req);
         break;
       }
       case 'DELETE': {
         if (!req.oldObject) return errored(400, 'request.oldObject: required for DELETE');
-        result = await plugin.validateDelete?.(view(req.oldObject) as T, req);
+        result = plugin.validateDelete?.(view(req.oldObject) as T, req);
         break;
       }
       default:
         return allowed();
     }
-    if (!result) return allowed();
-    if (result.errors.length > 0) return denied(result.errors, result.warnings, subjectOf(req));
-    return allowed(result.warnings);
+    if (result === undefined) return allowed();
+    return isPromise(result) ? result.then((r) => toResponse(r, req)) : toResponse(result, req);
   };
+}
+
+function toResponse(result: ValidationResult | undefined, req: AdmissionRequest): AdmissionResponse {
+  if (!result) return allowed();
+  if (result.errors.length > 0) return denied(result.errors, result.warnings, subjectOf(req));
+  return allowed(result.warnings);
+}
+
+/** True for a promise (or any thenable) a plugin returned. */
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /**

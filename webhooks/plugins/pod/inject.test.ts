@@ -198,4 +198,52 @@ describe('pod injection (spec §4.3, §4.5)', () => {
     live.put(authServerConfig(NS, 'corp-client', { url: 'https://two.example.com' }));
     expect((await configOf()).url).toBe('https://two.example.com');
   });
+
+  it('property: the direct patch (what the server runs) decides as default + diff does and gives the same pod', async () => {
+    const injector = podInjector({ lookup });
+    const fast = defaulterHandler(injector);
+    const oracle = defaulterHandler({ ...injector, patch: undefined });
+    const ours = ['authserver-client-cert', 'authserver-ca-bundle', 'TOOLHIVE_AUTHSERVER_CONFIG'];
+    const name = fc.oneof(fc.constantFrom(...ours), fc.stringMatching(/^[a-z][a-z0-9-]{0,6}$/));
+    const entry = fc.oneof(
+      fc.record({ name, value: fc.string({ maxLength: 4 }) }),
+      fc.record({ name, mountPath: fc.constantFrom('/data', '/etc/toolhive/authserver-mtls', '/etc/toolhive/authserver-ca'), readOnly: fc.boolean() }),
+      fc.record({ name, secret: fc.record({ secretName: fc.constantFrom('github-tools-mtls', 'stale') }) }),
+    );
+    // A list, absent, or not a list at all.
+    const list = fc.option(fc.oneof(fc.array(entry, { maxLength: 5 }), fc.constant(null)), { nil: undefined });
+    const container = fc.record({ name: fc.constantFrom('proxy', 'mcp', 'sidecar'), image: fc.constant('i'), env: list, volumeMounts: list }, { requiredKeys: ['name', 'image'] });
+    const pod = fc.record({
+      containers: fc.array(container, { maxLength: 3 }),
+      initContainers: fc.option(fc.array(container, { maxLength: 2 }), { nil: undefined }),
+      volumes: list,
+      annotation: fc.option(fc.constantFrom('proxy', 'sidecar', 'nope'), { nil: undefined }),
+    });
+    const cases = [labelledPod('github-tools'), fixture('pod-create.json').request.object as KubeObject];
+    for (const c of cases) expect(apply(c, await fast(request(c, c === cases[1] ? 'mcp-servers' : NS)))).toEqual(apply(c, await oracle(request(c, c === cases[1] ? 'mcp-servers' : NS))));
+    await fc.assert(
+      fc.asyncProperty(pod, async (p) => {
+        const built = labelledPod('github-tools', { containers: p.containers, ...(p.annotation ? { annotations: { 'toolhive.stacklok.dev/authserver-client-container': p.annotation } } : {}) });
+        const spec = built.spec as Record<string, unknown>;
+        if (p.initContainers) spec.initContainers = p.initContainers;
+        if (p.volumes !== undefined) spec.volumes = p.volumes;
+        // As the apiserver sends it: JSON, so no key holds undefined.
+        const raw = JSON.parse(JSON.stringify(built)) as KubeObject;
+        const frozen = deepFreeze(structuredClone(raw));
+        const got = await fast(request(frozen));
+        const want = await oracle(request(raw));
+        expect({ ...got, patch: undefined }).toEqual({ ...want, patch: undefined });
+        if (want.allowed) expect(apply(raw, got)).toEqual(apply(raw, want));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

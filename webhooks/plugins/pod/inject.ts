@@ -1,7 +1,7 @@
-import type { DefaultingPlugin, DefaultingResult, KubeObject } from '../../framework/types.ts';
+import type { AdmissionRequest, DefaultingPatchResult, DefaultingPlugin, DefaultingResult, KubeObject } from '../../framework/types.ts';
 import type { InjectionLookup } from '../../lookup/injection-lookup.ts';
-import { applyInjection } from './apply-injection.ts';
-import { asRecord, desiredInjection, MCPSERVER_LABEL, type DesiredInjectionResult } from './desired-injection.ts';
+import { applyInjection, injectionPatch } from './apply-injection.ts';
+import { asRecord, desiredInjection, MCPSERVER_LABEL, type DesiredInjectionResult, type InjectionMaterial } from './desired-injection.ts';
 
 export interface PodInjectorOptions {
   /** Cluster objects; undefined when the webhook runs without cluster access. */
@@ -36,10 +36,48 @@ export function podInjector(options: PodInjectorOptions) {
     }
     let desired = byServer.get(serverName);
     if (!desired) {
-      desired = desiredInjection({ serverName, config, clusterDomain });
+      // Frozen: `patch` puts these objects in the answer as they are (no copy per review).
+      desired = deepFreeze(desiredInjection({ serverName, config, clusterDomain }));
       byServer.set(serverName, desired);
     }
     return desired;
+  };
+  /** What to inject into `pod`, or the answer when there is nothing to inject. Reads `pod` only. */
+  const resolve = (pod: KubeObject, req: AdmissionRequest): { material: InjectionMaterial } | { answer: DefaultingResult | undefined } => {
+    const serverName = pod.metadata?.labels?.[MCPSERVER_LABEL];
+    if (serverName === undefined) return { answer: undefined };
+    const { lookup } = options;
+    if (!lookup) {
+      return { answer: { error: { code: 503, message: 'pod injection unavailable: the webhook runs without cluster access (no kubeconfig and not in a cluster)' } } };
+    }
+    if (!lookup.synced()) return { answer: { error: { code: 503, message: 'pod injection not ready: MCPServer/MCPExternalAuthConfig caches are not synced yet; retry' } } };
+    // Pods from a ReplicaSet have no metadata.namespace yet: the request carries it.
+    const namespace = req.namespace || pod.metadata?.namespace || '';
+    const labelPath = `metadata.labels[${MCPSERVER_LABEL}]`;
+    const server = lookup.getMCPServer(namespace, serverName);
+    if (!server) {
+      return { answer: { errors: [{ path: labelPath, rule: 'mcpserver-exists', message: `MCPServer ${namespace}/${serverName} not found` }] } };
+    }
+    const refName = asRecord(asRecord(server.spec)?.externalAuthConfigRef)?.name;
+    if (typeof refName !== 'string' || refName === '') return { answer: undefined };
+    const config = lookup.getExternalAuthConfig(namespace, refName);
+    if (!config) {
+      return {
+        answer: {
+          errors: [
+            {
+              path: labelPath,
+              rule: 'external-auth-config-exists',
+              message: `MCPExternalAuthConfig ${namespace}/${refName} (referenced by MCPServer ${namespace}/${serverName} spec.externalAuthConfigRef.name) not found`,
+            },
+          ],
+        },
+      };
+    }
+    if (asRecord(config.spec)?.type !== 'authServer') return { answer: undefined };
+    const desired = desiredFor(serverName, config);
+    if (!desired.ok) return { answer: { errors: [desired.error] } };
+    return { material: desired.material };
   };
   return {
     name: 'pod-inject',
@@ -48,39 +86,26 @@ export function podInjector(options: PodInjectorOptions) {
     // Only the pod spec changes; metadata (with managedFields) is read, never copied or diffed.
     patchScope: ['spec'],
     default(pod, req): DefaultingResult | undefined {
-      const serverName = pod.metadata?.labels?.[MCPSERVER_LABEL];
-      if (serverName === undefined) return undefined;
-      const { lookup } = options;
-      if (!lookup) {
-        return { error: { code: 503, message: 'pod injection unavailable: the webhook runs without cluster access (no kubeconfig and not in a cluster)' } };
-      }
-      if (!lookup.synced()) return { error: { code: 503, message: 'pod injection not ready: MCPServer/MCPExternalAuthConfig caches are not synced yet; retry' } };
-      // Pods from a ReplicaSet have no metadata.namespace yet: the request carries it.
-      const namespace = req.namespace || pod.metadata?.namespace || '';
-      const labelPath = `metadata.labels[${MCPSERVER_LABEL}]`;
-      const server = lookup.getMCPServer(namespace, serverName);
-      if (!server) {
-        return { errors: [{ path: labelPath, rule: 'mcpserver-exists', message: `MCPServer ${namespace}/${serverName} not found` }] };
-      }
-      const refName = asRecord(asRecord(server.spec)?.externalAuthConfigRef)?.name;
-      if (typeof refName !== 'string' || refName === '') return undefined;
-      const config = lookup.getExternalAuthConfig(namespace, refName);
-      if (!config) {
-        return {
-          errors: [
-            {
-              path: labelPath,
-              rule: 'external-auth-config-exists',
-              message: `MCPExternalAuthConfig ${namespace}/${refName} (referenced by MCPServer ${namespace}/${serverName} spec.externalAuthConfigRef.name) not found`,
-            },
-          ],
-        };
-      }
-      if (asRecord(config.spec)?.type !== 'authServer') return undefined;
-      const desired = desiredFor(serverName, config);
-      if (!desired.ok) return { errors: [desired.error] };
-      const errors = applyInjection(pod, desired.material);
+      const resolved = resolve(pod, req);
+      if ('answer' in resolved) return resolved.answer;
+      const errors = applyInjection(pod, resolved.material);
       return errors.length > 0 ? { errors } : undefined;
     },
+    // What the server runs: the same decisions, the patch straight from the injected entries
+    // (no copy of the pod spec, no diff); `default` + diff is the test oracle.
+    patch(pod, req): DefaultingPatchResult | undefined {
+      const resolved = resolve(pod, req);
+      if ('answer' in resolved) return resolved.answer;
+      const result = injectionPatch(pod, resolved.material);
+      return result.ok ? { patch: result.ops } : { errors: result.errors };
+    },
   } satisfies DefaultingPlugin<KubeObject>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
