@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # mcp-authserver: one image for every component (controller + webhooks, auth server, proxy).
 #   docker build -t mcp-authserver:dev .
-# Build stage: full npm install (TypeScript), compile to dist/, then drop dev dependencies.
+# Build stage: full npm install (TypeScript), type-check and compile, bundle the servers into
+# dist/bundle (hack/bundle.ts says why: a bundle loads a fraction of the code), then drop dev
+# dependencies.
 FROM node:22-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -10,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY webhooks ./webhooks
+COPY hack/bundle.ts ./hack/bundle.ts
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/.cache
@@ -21,10 +24,10 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/bin ./bin
-COPY --from=build /src/dist ./dist
+COPY --from=build /src/dist/bundle ./dist/bundle
 # 65532 = distroless "nonroot"; the manifests set the same runAsUser/fsGroup.
 USER 65532:65532
 EXPOSE 8443 9443 8081
-# bin/mcp-authserver.mjs runs dist/src/cli/main.js when present (always, in this image).
+# bin/mcp-authserver.mjs runs the bundled CLI, dist/bundle/mcp-authserver.mjs, when src/ is absent (always, in this image).
 ENTRYPOINT ["/nodejs/bin/node", "bin/mcp-authserver.mjs"]
 CMD ["--help"]

@@ -1,63 +1,64 @@
 /**
  * Peak resident memory of each server under load (issue 7), each in its own process so the
- * figure is the server's own (getrusage maxRSS), not the load generator's:
+ * figure is the server's own, not the load generator's. Every server runs the bundle that
+ * `npm run build` writes for the container image (hack/bundle.ts), rebuilt here into bench/.build:
  * - auth server holding 100,000 live sessions in the memory store (session + encrypted upstream
- *   tokens + refresh-token record each), under discovery and token-endpoint load — target ≤ 250 MB;
- * - proxy with 10,000 cached upstream tokens (10,000 distinct users' JWTs), under cache-hit load —
- *   target ≤ 100 MB. Its exchange endpoint is a stand-in mTLS server in this process, so only the
- *   proxy's memory is measured (the real exchange has its own benchmark in bench/exchange.ts);
- * - webhook server under pod-injection load — target ≤ 100 MB.
+ *   tokens + refresh-token record each), under discovery and token-endpoint load — target ≤ 250 MB.
+ *   A small host process (bench/lib/memory-child.mjs) fills the store through the bundle's own
+ *   store and serves the bundle's auth server, since 100,000 logins over HTTP would take minutes;
+ * - proxy with 10,000 cached tokens (10,000 distinct users' JWTs), under cache-hit load —
+ *   target ≤ 100 MB: the `mcp-authserver proxy` binary itself, configured as in a pod. Its
+ *   exchange endpoint is a stand-in mTLS server in this process, so only the proxy's memory is
+ *   measured (the real exchange has its own benchmark in bench/exchange.ts);
+ * - webhook server under pod-injection load — target ≤ 100 MB: the `mcp-authserver webhook`
+ *   binary with `--kubeconfig`, its informers listing and watching a stand-in API server in this
+ *   process (webhooks/testing/fake-apiserver.ts: no kube-apiserver can run on this machine).
  *
- * Run alone: `node bin/run-ts.mjs bench/memory.ts`; `BENCH_MEMORY_DEBUG=1` also prints each
- * server's live heap after a full GC, to tell live data from heap growth.
+ * Peak RSS is the kernel's high-water mark (VmHWM in /proc/PID/status, Linux) or getrusage's
+ * maxRSS in the host process. Run alone: `node bin/run-ts.mjs bench/memory.ts`;
+ * `BENCH_MEMORY_DEBUG=1` also prints the auth server's live heap after a full GC and the binaries'
+ * resident memory when ready and after the proxy's warm-up; `BENCH_MEMORY_ONLY=proxy,webhook`
+ * measures a subset; `BENCH_NODE_FLAGS="--max-semi-space-size=2"` passes node/V8 flags to the
+ * binaries (to try heap settings: docs/performance-analysis.md).
  */
 import 'reflect-metadata';
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
 import type { BenchRow } from './types.ts';
 import { createCA, issueClientCert, issueServerCert, writeBundle } from '../src/pki/index.ts';
 import { mcpServer, authServerConfig } from '../webhooks/testing/objects.ts';
+import { startFakeApiServer } from '../webhooks/testing/fake-apiserver.ts';
+import { bundle } from '../hack/bundle.ts';
 
 const LOAD_SECONDS = Number(process.env.BENCH_DURATION_S ?? 5);
 const SESSIONS = 100_000;
 const CACHED_TOKENS = 10_000;
-
-/** What bench/lib/memory-child.mjs takes. */
-interface ChildInit {
-  role: 'authserver' | 'proxy' | 'webhook';
-  sessions?: number;
-  proxy?: { exchangeUrl: string; certFile: string; keyFile: string; caFile: string; issuer: string; upstreamUrl: string; resourceUrl: string };
-  webhook?: { certFile: string; keyFile: string; objects: unknown[] };
-}
-
-/** The children run the compiled build, as the container image does. */
-function build(): void {
-  execFileSync(process.execPath, [new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname, '-p', 'tsconfig.build.json', '--outDir', 'bench/.build'], {
-    cwd: new URL('..', import.meta.url).pathname,
-    stdio: 'inherit',
-  });
-}
+const BUILD_DIR = new URL('./.build/', import.meta.url).pathname;
+const CLI = join(BUILD_DIR, 'mcp-authserver.mjs');
 
 interface Child {
   port: number;
   peak(): Promise<number>;
+  /** Prints the current resident memory with BENCH_MEMORY_DEBUG (binaries only). */
+  debugRss?(when: string): Promise<void>;
   stop(): void;
 }
 
-async function startChild(init: ChildInit): Promise<Child> {
+/** The auth server host process (bench/lib/memory-child.mjs), which loads the bundle. */
+async function startAuthServerChild(sessions: number): Promise<Child> {
   const proc: ChildProcess = fork(new URL('./lib/memory-child.mjs', import.meta.url), [], { execArgv: process.env.BENCH_MEMORY_DEBUG ? ['--expose-gc'] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('error', reject);
-    proc.once('exit', (code) => reject(new Error(`bench child ${init.role} exited with ${code}`)));
+    proc.once('exit', (code) => reject(new Error(`bench child authserver exited with ${code}`)));
     proc.on('message', function onMessage(m: { hello?: true; ready?: true; port?: number }) {
-      if (m.hello) proc.send({ init });
+      if (m.hello) proc.send({ init: { sessions } });
       if (m.ready) {
         proc.off('message', onMessage);
         resolve(m.port!);
@@ -69,7 +70,7 @@ async function startChild(init: ChildInit): Promise<Child> {
     peak: () =>
       new Promise((resolve) => {
         proc.once('message', (m: { peakRssMb: number; liveHeapMb: number; rssMb: number }) => {
-          if (process.env.BENCH_MEMORY_DEBUG) console.error(`bench memory: ${init.role}: live heap after GC ${m.liveHeapMb.toFixed(0)} MB, RSS now ${m.rssMb.toFixed(0)} MB`);
+          if (process.env.BENCH_MEMORY_DEBUG) console.error(`bench memory: authserver: live heap after GC ${m.liveHeapMb.toFixed(0)} MB, RSS now ${m.rssMb.toFixed(0)} MB`);
           resolve(m.peakRssMb);
         });
         proc.send({ peak: true });
@@ -79,6 +80,70 @@ async function startChild(init: ChildInit): Promise<Child> {
       proc.kill();
     },
   };
+}
+
+/** POST over HTTPS to a server with a self-signed certificate (the webhook's). */
+function postInsecure(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Peak resident set of another process: the kernel's high-water mark (Linux). */
+async function peakRssMbOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (!kb) throw new Error(`bench memory: no VmHWM in /proc/${pid}/status`);
+  return Number(kb) / 1024;
+}
+
+/**
+ * Runs the bundled `mcp-authserver` binary with `args` and waits until `readyUrl` answers 200
+ * (its readiness probe), failing with the binary's own output when it exits first.
+ */
+async function startBinary(args: string[], env: Record<string, string>, readyUrl: string, port: number): Promise<Child> {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`bench memory: mcp-authserver ${args[0]} exited with ${proc.exitCode}: ${stderr.trim()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const get = readyUrl.startsWith('https:') ? https.get : http.get;
+      get(readyUrl, { rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      }).on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) {
+      proc.kill();
+      throw new Error(`bench memory: mcp-authserver ${args[0]} not ready after 30 s: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const debugRss = async (when: string) => {
+    if (!process.env.BENCH_MEMORY_DEBUG) return;
+    const rssKb = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${proc.pid}/status`, 'utf8'))?.[1];
+    console.error(`bench memory: ${args[0]}: RSS ${when} ${(Number(rssKb) / 1024).toFixed(0)} MB`);
+  };
+  await debugRss('when ready');
+  return { port, peak: () => peakRssMbOf(proc.pid!), debugRss, stop: () => proc.kill() };
 }
 
 interface Load {
@@ -100,7 +165,7 @@ function row(path: string, l: Load, peakRssMb: number, limitMb: number): BenchRo
 }
 
 async function authServerRow(): Promise<BenchRow> {
-  const child = await startChild({ role: 'authserver', sessions: SESSIONS });
+  const child = await startAuthServerChild(SESSIONS);
   try {
     const l = await load({
       url: `http://127.0.0.1:${child.port}`,
@@ -146,10 +211,22 @@ async function proxyRow(dir: string): Promise<BenchRow> {
   const sidePort = (side.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${sidePort}`;
   const resourceUrl = 'http://127.0.0.1:1/mcp';
-  const child = await startChild({
-    role: 'proxy',
-    proxy: { exchangeUrl: `https://localhost:${(exchange.address() as AddressInfo).port}`, certFile: clientFiles.certFile, keyFile: clientFiles.keyFile, caFile: clientFiles.caFile!, issuer, upstreamUrl: issuer, resourceUrl },
-  });
+  // The proxy binary, configured as the reconciler configures it in a pod (spec §4.3).
+  const port = await freePort();
+  const clientConfig = {
+    url: `https://localhost:${(exchange.address() as AddressInfo).port}`,
+    client_cert_path: clientFiles.certFile,
+    client_key_path: clientFiles.keyFile,
+    ca_bundle_path: clientFiles.caFile,
+    upstream_idp: 'corp',
+    cache_max_entries: CACHED_TOKENS,
+  };
+  const child = await startBinary(
+    ['proxy', '--listen', `127.0.0.1:${port}`, '--upstream', issuer, '--resource-url', resourceUrl, '--issuer', issuer],
+    { TOOLHIVE_AUTHSERVER_CONFIG: JSON.stringify(clientConfig) },
+    `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`,
+    port,
+  );
   try {
     const now = Math.floor(Date.now() / 1000);
     const jwts = await Promise.all(
@@ -170,6 +247,7 @@ async function proxyRow(dir: string): Promise<BenchRow> {
         if (res.status !== 200) throw new Error(`proxy warm-up: HTTP ${res.status}`);
       }));
     }
+    await child.debugRss?.('after the warm-up');
     const l = await load({
       url,
       method: 'POST',
@@ -190,31 +268,42 @@ async function webhookRow(dir: string): Promise<BenchRow> {
   const ca = await createCA({ commonName: 'bench webhook CA' });
   const files = await writeBundle(join(dir, 'webhook'), await issueServerCert(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }));
   const review = await readFile(new URL('../webhooks/testdata/admission/pod-create.json', import.meta.url), 'utf8');
-  const child = await startChild({
-    role: 'webhook',
-    webhook: {
-      certFile: files.certFile,
-      keyFile: files.keyFile,
-      objects: [
-        mcpServer('mcp-servers', 'github-tools', 'corp-authserver-client'),
-        authServerConfig('mcp-servers', 'corp-authserver-client', { authServerRef: { name: 'mcp-auth', namespace: 'toolhive-system' }, upstreamIdp: 'corp', clientCert: { trustDomain: 'toolhive.local' } }),
-      ],
-    },
-  });
+  // The webhook binary with its informers on a stand-in API server that holds the pod's MCPServer
+  // and its auth-server config; /readyz turns 200 once the informer caches have synced.
+  const api = await startFakeApiServer([
+    mcpServer('mcp-servers', 'github-tools', 'corp-authserver-client'),
+    authServerConfig('mcp-servers', 'corp-authserver-client', { authServerRef: { name: 'mcp-auth', namespace: 'toolhive-system' }, upstreamIdp: 'corp', clientCert: { trustDomain: 'toolhive.local' } }),
+  ]);
+  const port = await freePort();
+  const child = await startBinary(
+    ['webhook', '--listen', `127.0.0.1:${port}`, '--tls-cert', files.certFile, '--tls-key', files.keyFile, '--kubeconfig', api.kubeconfigFile, '--log-level', 'warn'],
+    {},
+    `https://127.0.0.1:${port}/readyz`,
+    port,
+  );
   try {
+    // The load must exercise injection, not a denial: one review first, checked.
+    const first = JSON.parse(await postInsecure(`https://127.0.0.1:${port}/mutate-pods`, review)) as { response?: { allowed?: boolean; patch?: string } };
+    if (!first.response?.allowed || !first.response.patch) throw new Error(`bench memory: the webhook did not inject the pod: ${JSON.stringify(first.response)}`);
     const l = await load({ url: `https://127.0.0.1:${child.port}/mutate-pods`, method: 'POST', headers: { 'content-type': 'application/json' }, body: review, tlsOptions: { rejectUnauthorized: false } });
     return row('memory: webhook server, pod injection', l, await child.peak(), 100);
   } finally {
     child.stop();
+    await api.stop();
   }
 }
 
 export async function run(): Promise<BenchRow[]> {
-  console.error('bench memory: compiling (npm run build) so each server runs as in the image...');
-  build();
+  console.error('bench memory: bundling (as npm run build does) so each server runs as in the image...');
+  await bundle(BUILD_DIR);
   const dir = await mkdtemp(join(tmpdir(), 'bench-memory-'));
   try {
-    return [await authServerRow(), await proxyRow(dir), await webhookRow(dir)];
+    // BENCH_MEMORY_ONLY=proxy,webhook runs a subset (while working on one server).
+    const only = process.env.BENCH_MEMORY_ONLY?.split(',');
+    const rows: Array<[string, () => Promise<BenchRow>]> = [['authserver', authServerRow], ['proxy', () => proxyRow(dir)], ['webhook', () => webhookRow(dir)]];
+    const out: BenchRow[] = [];
+    for (const [name, measure] of rows) if (!only || only.includes(name)) out.push(await measure());
+    return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package binary. In a checkout (sources present) it runs the TypeScript sources through tsx,
 // so an old `npm run build` can never shadow a source change; the container image ships only the
-// compiled dist/ and runs that.
+// bundle that `npm run build` writes (dist/bundle, see hack/bundle.ts) and runs that.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -11,5 +11,5 @@ if (existsSync(sources)) {
   register();
   await import(pathToFileURL(sources).href);
 } else {
-  await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
+  await import(new URL('../dist/bundle/mcp-authserver.mjs', import.meta.url).href);
 }

@@ -1,18 +1,20 @@
 /**
- * One server per process for bench/memory.ts, so its peak resident memory (getrusage maxRSS) is
- * the server's own and not the load generator's. Plain JavaScript importing the compiled build
- * (the same tsc build as `npm run build`, written to bench/.build/), because that is what the container image runs: loading the sources
- * through tsx would add the transpiler's own memory (~35 MB). Talks to the parent over IPC: says
- * hello, takes {init}, sends {ready, port} once listening, answers {peakRssMb} when asked.
+ * The auth server's process for bench/memory.ts, so its peak resident memory (getrusage maxRSS)
+ * is the server's own and not the load generator's. Plain JavaScript importing the bundle that
+ * `npm run build` writes for the container image (hack/bundle.ts; bench/memory.ts writes it to
+ * bench/.build/), because that is what the image runs: loading the sources through tsx would add
+ * the transpiler's own memory (~35 MB). It fills the memory store with `sessions` sessions through
+ * the bundle's own store (100,000 logins over HTTP would take minutes), then serves the public
+ * app. Talks to the parent over IPC: says hello, takes {init}, sends {ready, port} once listening,
+ * answers {peakRssMb} when asked.
  */
-import 'reflect-metadata';
 import { randomBytes, randomUUID, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const dist = (path) => new URL(`../.build/${path}`, import.meta.url).href;
+const bundled = (name) => new URL(`../.build/${name}.mjs`, import.meta.url).href;
 const token = (bytes) => randomBytes(bytes).toString('base64url');
 /** 700 random bytes = 934 base64url characters: the size of a typical Okta or Entra JWT. */
 const UPSTREAM_TOKEN_BYTES = 700;
@@ -23,9 +25,9 @@ async function listen(server) {
 }
 
 async function startAuthServer(sessions) {
-  const { createMemoryStore } = await import(dist('src/store/index.js'));
-  const { createAuthServer } = await import(dist('src/authserver/index.js'));
-  const { createLogger } = await import(dist('src/telemetry/index.js'));
+  const { createMemoryStore } = await import(bundled('store'));
+  const { createAuthServer } = await import(bundled('authserver'));
+  const { createLogger } = await import(bundled('telemetry'));
   const store = createMemoryStore({ encryptionKeys: { activeKeyId: 'k1', keys: { k1: randomBytes(32) } } });
   const now = Date.now();
   const owner = { namespace: 'mcp-prod', name: 'github-tools' };
@@ -65,34 +67,13 @@ async function startAuthServer(sessions) {
   return listen(http.createServer(auth.publicApp));
 }
 
-async function startProxy(init) {
-  const { FileCertSource } = await import(dist('src/pki/index.js'));
-  const { ExchangeClient, createProxy, parseClientConfig, startProxy: start } = await import(dist('src/proxy/index.js'));
-  const source = new FileCertSource({ certFile: init.certFile, keyFile: init.keyFile, caFile: init.caFile });
-  await source.start();
-  const exchanger = new ExchangeClient({
-    config: parseClientConfig(JSON.stringify({ url: init.exchangeUrl, client_cert_path: init.certFile, client_key_path: init.keyFile, ca_bundle_path: init.caFile, upstream_idp: 'corp', cache_max_entries: 10000 })),
-    source,
-  });
-  const proxy = createProxy({ resourceUrl: init.resourceUrl, issuer: init.issuer, upstreamUrl: init.upstreamUrl, exchanger });
-  const running = await start(proxy, { host: '127.0.0.1', port: 0 });
-  return running.address().port;
-}
-
-async function startWebhook(init) {
-  const { startWebhookServer, createMemoryLookup } = await import(dist('webhooks/index.js'));
-  const server = await startWebhookServer({ listen: '127.0.0.1:0', tlsCertFile: init.certFile, tlsKeyFile: init.keyFile, lookup: createMemoryLookup(init.objects) });
-  return server.address().port;
-}
-
 process.on('message', async (msg) => {
   if (msg.peak) {
     globalThis.gc?.();
     process.send({ peakRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: process.memoryUsage().heapUsed / 2 ** 20, rssMb: process.memoryUsage().rss / 2 ** 20 });
     return;
   }
-  const { init } = msg;
-  const port = init.role === 'authserver' ? await startAuthServer(init.sessions ?? 0) : init.role === 'proxy' ? await startProxy(init.proxy) : await startWebhook(init.webhook);
+  const port = await startAuthServer(msg.init.sessions ?? 0);
   process.send({ ready: true, port });
 });
 // Messages sent before a listener exists are lost: tell the parent we are listening now.

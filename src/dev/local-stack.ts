@@ -11,7 +11,8 @@ import { ensureDevState, DEV_OWNER, DEV_TRUST_DOMAIN, type DevState } from './de
 import { startUpstreamIdp, type UpstreamIdp } from './upstream-idp.ts';
 import { startServe, type RunningServe } from '../cli/commands/serve.ts';
 import { FileCertSource } from '../pki/index.ts';
-import { ExchangeClient, createProxy, parseClientConfig, startProxy, startSampleMcpServer } from '../proxy/index.ts';
+import { ExchangeClient, createProxy, parseClientConfig, startProxy } from '../proxy/index.ts';
+import { startSampleMcpServer } from './sample-mcp-server.ts';
 
 export const DEV_UPSTREAM_NAME = 'local-idp';
 export const DEV_UPSTREAM_CLIENT_ID = 'mcp-authserver';

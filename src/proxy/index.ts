@@ -4,4 +4,3 @@ export { ExchangeClient, ExchangeClientError, cacheTtlMs, SAFETY_BUFFER_MS, type
 export { createClientJwtVerifier, ClientJwtError, ACCEPTED_ALGORITHMS, type ClientClaims, type ClientJwtVerifierOptions } from './verify-client-jwt.ts';
 export { createProxy, startProxy, type Proxy, type ProxyOptions, type TokenExchanger } from './create-proxy.ts';
 export { buildMetadata, metadataLocation, type ProtectedResourceMetadata } from './protected-resource-metadata.ts';
-export { startSampleMcpServer, tokenFingerprint, type SampleMcpServerOptions } from './sample-mcp-server.ts';

@@ -1,9 +1,10 @@
 // hack/kind-e2e.sh and the Dockerfile need Docker and kind, which these machines do not have:
 // here they are checked statically (bash syntax, pinned versions, paths that exist, image rules).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, BUNDLE_ENTRY_POINTS } from '../../hack/bundle.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -56,6 +57,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \[.*"bin\/mcp-authserver\.mjs"\]$/m);
   });
 
+  it('builds the bundle and ships it as the image entry point', () => {
+    expect(read('package.json')).toContain('hack/bundle.ts');
+    expect(dockerfile).toMatch(/^COPY hack\/bundle\.ts /m);
+    expect(dockerfile).toContain('COPY --from=build /src/dist/bundle ./dist/bundle');
+    expect(read('bin/mcp-authserver.mjs')).toContain('../dist/bundle/mcp-authserver.mjs');
+  });
+
   it('copies only files that exist and that .dockerignore does not exclude', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
@@ -66,5 +74,36 @@ describe('Dockerfile', () => {
     }
     // The build reads the TypeScript build config it names.
     expect(read('package.json')).toContain('tsconfig.build.json');
+  });
+});
+
+describe('hack/bundle.ts (what the image runs)', () => {
+  let out: string;
+  beforeAll(async () => {
+    // Inside the checkout, as in the image: `version` reads the package.json above the bundle.
+    mkdirSync(join(ROOT, 'dist'), { recursive: true });
+    out = mkdtempSync(join(ROOT, 'dist', 'bundle-test-'));
+    await bundle(out);
+  }, 60_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes one module per entry point', () => {
+    const files = readdirSync(out);
+    for (const name of Object.keys(BUNDLE_ENTRY_POINTS)) expect(files).toContain(`${name}.mjs`);
+  });
+
+  it('runs the CLI from the bundle: version, and validate with the compiled schemas', () => {
+    const cli = join(out, 'mcp-authserver.mjs');
+    expect(execFileSync(process.execPath, [cli, 'version'], { encoding: 'utf8' })).toMatch(/^mcp-authserver \d+\.\d+\.\d+/);
+    // A valid sample passes (exit 0); an invalid fixture fails with its path and rule (exit 1).
+    execFileSync(process.execPath, [cli, 'validate', '-f', join(ROOT, 'config/samples')], { encoding: 'utf8' });
+    let failure: { status: number; stdout: string } | undefined;
+    try {
+      execFileSync(process.execPath, [cli, 'validate', '-f', join(ROOT, 'test/fixtures/invalid')], { encoding: 'utf8' });
+    } catch (err) {
+      failure = err as { status: number; stdout: string };
+    }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stdout).toMatch(/spec\.\S+: .+ \(\S+\)/);
   });
 });

@@ -21,7 +21,8 @@ import { createAuthServer, type AuthServer } from '../../src/authserver/index.ts
 import type { AuthServerConfig } from '../../src/config/index.ts';
 import { createExchangeApp, startInternalListener, type InternalListener } from '../../src/exchange/index.ts';
 import { FileCertSource, createCA, issueClientCert, issueServerCert, writeBundle } from '../../src/pki/index.ts';
-import { ExchangeClient, createProxy, parseClientConfig, startSampleMcpServer, tokenFingerprint, type Proxy } from '../../src/proxy/index.ts';
+import { ExchangeClient, createProxy, parseClientConfig, type Proxy } from '../../src/proxy/index.ts';
+import { startSampleMcpServer, tokenFingerprint } from '../../src/dev/sample-mcp-server.ts';
 import { createMemoryStore, type AuthStore } from '../../src/store/index.ts';
 import { createLogger, type AuditEvent } from '../../src/telemetry/index.ts';
 import { completeLogin } from '../../src/dev/headless-login.ts';

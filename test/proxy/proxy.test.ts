@@ -9,7 +9,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JWK } from 'jose';
 import { FileCertSource, issueClientCert, writeBundle } from '../../src/pki/index.ts';
-import { ExchangeClient, createProxy, parseClientConfig, startProxy, startSampleMcpServer, tokenFingerprint } from '../../src/proxy/index.ts';
+import { ExchangeClient, createProxy, parseClientConfig, startProxy } from '../../src/proxy/index.ts';
+import { startSampleMcpServer, tokenFingerprint } from '../../src/dev/sample-mcp-server.ts';
 import { ISSUER, OWNER, RESOURCE, TRUST_DOMAIN, UPSTREAM, startHarness, type Harness } from '../exchange/index.ts';
 
 // The proxy in front of the SDK sample MCP server, with the real exchange listener behind it.

@@ -56,15 +56,15 @@ export function parseListen(flag: string, value: string): { host?: string; port:
 
 async function runController(flags: ControllerFlags): Promise<void> {
   const health = parseListen('--health-listen', flags.healthListen);
-  const [{ pino }, { KubeConfig }, controllerMod, { createServer }, { hostname }, { randomUUID }] = await Promise.all([
-    import('pino'),
+  const [{ createLogger }, { KubeConfig }, controllerMod, { createServer }, { hostname }, { randomUUID }] = await Promise.all([
+    import('../../telemetry/index.ts'),
     import('@kubernetes/client-node'),
     import('../../controller/index.ts'),
     import('node:http'),
     import('node:os'),
     import('node:crypto'),
   ]);
-  const logger = pino({ name: 'controller', level: flags.logLevel });
+  const logger = createLogger({ name: 'controller', level: flags.logLevel });
 
   const kc = new KubeConfig();
   try {

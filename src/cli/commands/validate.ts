@@ -65,7 +65,7 @@ export function parseFeatureGates(text: string): { MultiUpstreamIdp?: boolean } 
 /** Reads, validates and cross-checks every manifest of `paths`. */
 export async function validateManifests(paths: string[], options: ValidateManifestsOptions = {}): Promise<ValidateManifestsResult> {
   const api = await import('../../api/v1alpha1/index.ts');
-  const { parseAllDocuments } = await import('yaml');
+  const { parseAllDocuments } = await import('../lib/yaml.ts');
   const failures: string[] = [];
   const docs: Doc[] = [];
 

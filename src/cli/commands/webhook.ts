@@ -38,8 +38,8 @@ export function defineWebhookCommand(program: Command): void {
 
 async function runWebhook(flags: WebhookFlags): Promise<void> {
   const featureGates = parseFeatureGates(flags.featureGates);
-  const [{ pino }, webhooks] = await Promise.all([import('pino'), import('../../../webhooks/index.ts')]);
-  const logger = pino({ name: 'webhook', level: flags.logLevel });
+  const [{ createLogger }, webhooks] = await Promise.all([import('../../telemetry/index.ts'), import('../../../webhooks/index.ts')]);
+  const logger = createLogger({ name: 'webhook', level: flags.logLevel });
   const kubeConfig = await loadKubeConfig(flags.kubeconfig);
   let lookup: Awaited<ReturnType<typeof webhooks.createInformerLookup>> | undefined;
   if (kubeConfig) {

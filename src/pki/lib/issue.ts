@@ -1,20 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { x509 } from './x509.ts';
+// Type-only: the library itself (~20 MB resident with its ASN.1 schemas) is loaded on the first
+// issue() call, so servers that only read certificates (proxy, webhook) never load it.
+import type * as X509 from '@peculiar/x509';
 import { exportPkcs8Pem, generateKeyPair, importSigningKey, keyParams } from './keys.ts';
 import type { CertBundle, ExtKeyUsageName, KeyAlgorithm, KeyUsageName } from '../types.ts';
 
-const EKU_OIDS: Record<ExtKeyUsageName, string> = {
+type X509Lib = typeof X509;
+
+const EKU_OIDS = (x509: X509Lib): Record<ExtKeyUsageName, string> => ({
   serverAuth: x509.ExtendedKeyUsage.serverAuth,
   clientAuth: x509.ExtendedKeyUsage.clientAuth,
-};
+});
 
-const KEY_USAGE_FLAGS: Record<KeyUsageName, number> = {
+const KEY_USAGE_FLAGS = (x509: X509Lib): Record<KeyUsageName, number> => ({
   digitalSignature: x509.KeyUsageFlags.digitalSignature,
   keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
   keyAgreement: x509.KeyUsageFlags.keyAgreement,
   keyCertSign: x509.KeyUsageFlags.keyCertSign,
   cRLSign: x509.KeyUsageFlags.cRLSign,
-};
+});
 
 /** Everything a certificate can carry; the public issue* functions pick safe defaults. */
 export interface IssueSpec {
@@ -40,18 +44,18 @@ function randomSerialHex(): string {
   return bytes.toString('hex');
 }
 
-function buildExtensions(spec: IssueSpec, publicKey: CryptoKey): Promise<x509.Extension[]> {
+function buildExtensions(x509: X509Lib, spec: IssueSpec, publicKey: CryptoKey): Promise<X509.Extension[]> {
   return (async () => {
-    const exts: x509.Extension[] = [];
+    const exts: X509.Extension[] = [];
     exts.push(new x509.BasicConstraintsExtension(spec.isCA === true, spec.isCA ? spec.pathLength : undefined, true));
     const usages = spec.keyUsages ?? [];
     if (usages.length > 0) {
-      const flags = usages.reduce((acc, u) => acc | KEY_USAGE_FLAGS[u], 0);
+      const flags = usages.reduce((acc, u) => acc | KEY_USAGE_FLAGS(x509)[u], 0);
       exts.push(new x509.KeyUsagesExtension(flags, true));
     }
     const ekus = spec.extKeyUsages ?? [];
-    if (ekus.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(ekus.map((e) => EKU_OIDS[e]), false));
-    const names: x509.JsonGeneralName[] = [
+    if (ekus.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(ekus.map((e) => EKU_OIDS(x509)[e]), false));
+    const names: X509.JsonGeneralName[] = [
       ...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
       ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
       ...(spec.uris ?? []).map((value) => ({ type: 'url' as const, value })),
@@ -67,12 +71,13 @@ function buildExtensions(spec: IssueSpec, publicKey: CryptoKey): Promise<x509.Ex
  * No validation of the combination: negative tests need certificates that break the rules.
  */
 export async function issue(spec: IssueSpec, issuer?: CertBundle): Promise<CertBundle> {
+  const { x509 } = await import('./x509.ts');
   const keys = await generateKeyPair(spec.keyAlgorithm ?? 'ECDSA-P256');
   const notBefore = spec.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = spec.notAfter ?? new Date(notBefore.getTime() + (spec.isCA ? 3650 : 90) * DAY_MS);
-  const extensions = await buildExtensions(spec, keys.publicKey);
+  const extensions = await buildExtensions(x509, spec, keys.publicKey);
   const subject = `CN=${spec.commonName.replace(/([,+="\\<>;#])/g, '\\$1')}`;
-  let cert: x509.X509Certificate;
+  let cert: X509.X509Certificate;
   if (!issuer) {
     cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomSerialHex(),

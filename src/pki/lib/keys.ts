@@ -1,8 +1,9 @@
 import { createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
-import { subtle } from './x509.ts';
 import { PkiError, type KeyAlgorithm } from '../types.ts';
 
 type GenParams = EcKeyGenParams | RsaHashedKeyGenParams;
+
+const subtle = webcrypto.subtle as unknown as SubtleCrypto;
 
 /** WebCrypto parameters per supported key algorithm (signing = ECDSA/SHA-256 or RSASSA/SHA-256). */
 export function keyParams(alg: KeyAlgorithm): { gen: GenParams; sign: Algorithm | EcdsaParams } {

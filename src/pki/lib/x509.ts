@@ -6,4 +6,3 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export { x509 };
-export const subtle = webcrypto.subtle as unknown as SubtleCrypto;
