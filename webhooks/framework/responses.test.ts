@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { allowed, denied, encodeReviewResponse, errored, patched, toReviewResponse } from './responses.ts';
+import { allowed, denied, encodeReviewResponse, errored, frozenPatchValue, patched, toReviewResponse } from './responses.ts';
 import { patchFromRaw } from './patch-from-raw.ts';
+import type { JsonPatchOperation } from './types.ts';
 import fastJsonPatch from 'fast-json-patch';
 
 describe('response helpers', () => {
@@ -70,11 +71,18 @@ describe('patchFromRaw', () => {
 describe('encodeReviewResponse', () => {
   it('property: the same text as JSON.stringify(toReviewResponse()) for every kind of answer', () => {
     const fieldError = fc.record({ path: fc.string(), rule: fc.string(), message: fc.string() });
-    const op = fc.record({ op: fc.constantFrom('add' as const, 'replace' as const, 'remove' as const), path: fc.string(), value: fc.jsonValue() });
+    // Values as they come: plain, registered once (frozen, text remembered), or absent; any key order.
+    const value = fc.oneof(fc.jsonValue(), fc.jsonValue().map((v) => frozenPatchValue(v)), fc.constant(undefined));
+    const opName = fc.constantFrom('add' as const, 'replace' as const, 'remove' as const);
+    const op = fc.oneof(
+      fc.record({ op: opName, path: fc.string(), value }),
+      fc.record({ value, path: fc.string(), op: opName, from: fc.option(fc.string(), { nil: undefined }) }),
+      fc.record({ op: fc.option(opName, { nil: undefined }), path: fc.option(fc.string(), { nil: undefined }), value }),
+    );
     const answer = fc.oneof(
       fc.array(fc.string(), { maxLength: 3 }).map((w) => allowed(w)),
       fc.tuple(fc.array(fieldError, { minLength: 1, maxLength: 3 }), fc.array(fc.string(), { maxLength: 2 }), fc.option(fc.string(), { nil: undefined })).map(([e, w, subject]) => denied(e, w, subject)),
-      fc.tuple(fc.array(op, { maxLength: 4 }), fc.array(fc.string(), { maxLength: 2 })).map(([ops, w]) => patched(ops, w)),
+      fc.tuple(fc.array(op, { maxLength: 4 }), fc.array(fc.string(), { maxLength: 2 })).map(([ops, w]) => patched(ops as JsonPatchOperation[], w)),
       fc.tuple(fc.integer({ min: 400, max: 599 }), fc.string()).map(([code, message]) => errored(code, message)),
     );
     fc.assert(
@@ -83,5 +91,15 @@ describe('encodeReviewResponse', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a registered value is frozen all the way down, so its remembered text cannot go stale', () => {
+    const material = frozenPatchValue({ volumes: [{ name: 'v', secret: { secretName: 's' } }] });
+    expect(Object.isFrozen(material.volumes[0]!.secret)).toBe(true);
+    expect(() => {
+      (material.volumes[0]!.secret as { secretName: string }).secretName = 'other';
+    }).toThrow(TypeError);
+    const response = patched([{ op: 'add', path: '/spec/volumes/0', value: material.volumes[0] }]);
+    expect(encodeReviewResponse('u', response)).toBe(JSON.stringify(toReviewResponse('u', response)));
   });
 });

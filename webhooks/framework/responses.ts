@@ -92,9 +92,51 @@ export function encodeReviewResponse(uid: string, response: AdmissionResponse): 
   let out = `${REVIEW_PREFIX}${JSON.stringify(uid)},"allowed":${response.allowed ? 'true' : 'false'}`;
   if (response.status) out += `,"status":${JSON.stringify(response.status)}`;
   // Base64 has no character JSON would escape.
-  if (response.patch && response.patch.length > 0) out += `,"patch":"${Buffer.from(JSON.stringify(response.patch)).toString('base64')}","patchType":"JSONPatch"`;
+  if (response.patch && response.patch.length > 0) out += `,"patch":"${Buffer.from(patchJson(response.patch)).toString('base64')}","patchType":"JSONPatch"`;
   if (response.warnings && response.warnings.length > 0) out += `,"warnings":${JSON.stringify(response.warnings)}`;
   return `${out}}}`;
 }
 
 const REVIEW_PREFIX = `{"apiVersion":${JSON.stringify(ADMISSION_API_VERSION)},"kind":${JSON.stringify(ADMISSION_KIND)},"response":{"uid":`;
+
+/** JSON text of the objects registered by {@link frozenPatchValue}. */
+const frozenJson = new WeakMap<object, string>();
+
+/**
+ * Deep-freezes `value` and remembers the JSON text of it and of every object inside it, so that a
+ * patch operation carrying one of them as its `value` is encoded without serialising it again
+ * (pod injection adds the same cached volumes, mounts and env to every pod). Frozen, because a
+ * remembered text must never go stale.
+ *
+ * @example
+ * const material = frozenPatchValue(desiredInjection(input));
+ * patched([{ op: 'add', path: '/spec/volumes/1', value: material.volumes[0] }]); // encoded from the remembered text
+ */
+export function frozenPatchValue<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || frozenJson.has(value)) return value;
+  for (const child of Object.values(value)) frozenPatchValue(child);
+  Object.freeze(value);
+  frozenJson.set(value, JSON.stringify(value));
+  return value;
+}
+
+/** `JSON.stringify(ops)`, byte for byte, reusing the remembered text of frozen values. */
+function patchJson(ops: JsonPatchOperation[]): string {
+  let out = '[';
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as unknown as Record<string, unknown> | undefined;
+    // Anything but a plain operation object: let JSON.stringify decide.
+    if (typeof op !== 'object' || op === null || Array.isArray(op) || typeof op.toJSON === 'function') return JSON.stringify(ops);
+    if (i > 0) out += ',';
+    const keys = Object.keys(op);
+    const value = op.value;
+    const valueText = keys.length === 3 && typeof value === 'object' && value !== null ? (frozenJson.get(value) ?? JSON.stringify(value)) : undefined;
+    if (valueText !== undefined && keys[0] === 'op' && keys[1] === 'path' && keys[2] === 'value' && typeof op.op === 'string' && typeof op.path === 'string') {
+      // {op, path, value} with an object value: the shape every operation of ours has.
+      out += `{"op":${JSON.stringify(op.op)},"path":${JSON.stringify(op.path)},"value":${valueText}}`;
+    } else {
+      out += JSON.stringify(op);
+    }
+  }
+  return `${out}]`;
+}

@@ -1,7 +1,8 @@
 import { cloneJson } from '../../framework/clone-json.ts';
+import { frozenPatchValue } from '../../framework/responses.ts';
 import type { FieldError, JsonPatchOperation, KubeObject } from '../../framework/types.ts';
 import { asRecord, CLIENT_CONTAINER_ANNOTATION, DEFAULT_CLIENT_CONTAINER } from './desired-injection.ts';
-import type { InjectionMaterial } from './desired-injection.ts';
+import type { EnvVar, InjectionMaterial } from './desired-injection.ts';
 
 type Named = { name?: unknown; [key: string]: unknown };
 
@@ -44,8 +45,20 @@ export function injectionPatch(pod: KubeObject, material: InjectionMaterial): { 
   const ops: JsonPatchOperation[] = [];
   listPatch(ops, '/spec/volumes', spec.volumes, material.volumes);
   listPatch(ops, `${containerPointer}/volumeMounts`, container.volumeMounts, material.mounts, mounts);
-  listPatch(ops, `${containerPointer}/env`, container.env, [material.env]);
+  listPatch(ops, `${containerPointer}/env`, container.env, envList(material));
   return { ok: true, ops };
+}
+
+/** `[material.env]`, one array per material (frozen with it when the material is). */
+const envLists = new WeakMap<InjectionMaterial, readonly EnvVar[]>();
+function envList(material: InjectionMaterial): readonly EnvVar[] {
+  let list = envLists.get(material);
+  if (!list) {
+    list = [material.env];
+    if (Object.isFrozen(material)) list = frozenPatchValue(list);
+    envLists.set(material, list);
+  }
+  return list;
 }
 
 type Plan = { ok: true; spec: Record<string, unknown>; container: Named; containerPointer: string; mounts: Named[] } | { ok: false; errors: FieldError[] };
@@ -92,11 +105,12 @@ function planInjection(pod: KubeObject, material: InjectionMaterial): Plan {
  * entries were appended, `replace` per entry that changed in place, the whole list otherwise.
  */
 function listPatch(ops: JsonPatchOperation[], pointer: string, raw: unknown, desired: ReadonlyArray<{ name: string }>, rawList: Named[] = listOf(raw)): void {
-  const out = upsertByName(rawList, desired, same);
   if (!Array.isArray(raw)) {
-    ops.push({ op: raw === undefined ? 'add' : 'replace', path: pointer, value: out });
+    // Nothing to keep: the list becomes exactly the desired entries (the caller's objects, whose text may be cached).
+    ops.push({ op: raw === undefined ? 'add' : 'replace', path: pointer, value: desired });
     return;
   }
+  const out = upsertByName(rawList, desired, same);
   // upsertByName keeps the raw entries it does not replace (same objects) and drops duplicates.
   if (out.length < raw.length) {
     ops.push({ op: 'replace', path: pointer, value: out });

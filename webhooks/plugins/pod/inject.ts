@@ -1,5 +1,6 @@
 import type { AdmissionRequest, DefaultingPatchResult, DefaultingPlugin, DefaultingResult, KubeObject } from '../../framework/types.ts';
 import type { InjectionLookup } from '../../lookup/injection-lookup.ts';
+import { frozenPatchValue } from '../../framework/responses.ts';
 import { applyInjection, injectionPatch } from './apply-injection.ts';
 import { asRecord, desiredInjection, MCPSERVER_LABEL, type DesiredInjectionResult, type InjectionMaterial } from './desired-injection.ts';
 
@@ -36,8 +37,9 @@ export function podInjector(options: PodInjectorOptions) {
     }
     let desired = byServer.get(serverName);
     if (!desired) {
-      // Frozen: `patch` puts these objects in the answer as they are (no copy per review).
-      desired = deepFreeze(desiredInjection({ serverName, config, clusterDomain }));
+      // Frozen: `patch` puts these objects in the answer as they are (no copy per review), and
+      // their JSON text is encoded once.
+      desired = frozenPatchValue(desiredInjection({ serverName, config, clusterDomain }));
       byServer.set(serverName, desired);
     }
     return desired;
@@ -100,12 +102,4 @@ export function podInjector(options: PodInjectorOptions) {
       return result.ok ? { patch: result.ops } : { errors: result.errors };
     },
   } satisfies DefaultingPlugin<KubeObject>;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
