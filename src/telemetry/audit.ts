@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 
@@ -59,6 +60,10 @@ const DEFAULT_FLUSH_BYTES = 64 * 1024;
 interface Destination {
   write(chunk: string): unknown;
   flushSync?(): void;
+  /** SonicBoom: calls back once every write handed to it so far has reached the file descriptor. */
+  flush?(cb: (err?: Error | null) => void): void;
+  /** SonicBoom: the file descriptor it writes to. */
+  fd?: number;
 }
 
 /**
@@ -220,19 +225,79 @@ class BufferedSink {
     this.#stream.write(chunk);
   }
 
-  /** Exit path: hand over the buffer and make the destination write it before returning. */
+  /**
+   * Exit path: the destination writes what it already queued, then the buffer is written to its
+   * file descriptor directly. Not through `write()`: SonicBoom would start an asynchronous write
+   * on the thread pool, which a process that is exiting (or re-raising a signal) does not wait for.
+   */
   flushSync(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const chunk = this.#lines.join('');
+    this.#lines = [];
+    this.#bytes = 0;
     try {
-      this.flush();
       this.#stream.flushSync?.();
+      if (chunk === '') return;
+      const fd = this.#stream.fd;
+      if (typeof fd === 'number' && fd >= 0) writeAllSync(fd, chunk);
+      else {
+        this.#stream.write(chunk);
+        this.#stream.flushSync?.();
+      }
     } catch {
       // Destination not open yet or already closed: nothing more can be done on the way out.
+    }
+  }
+
+  /** Calls back when the destination has written everything handed to it (or at once without SonicBoom). */
+  whenWritten(cb: () => void): void {
+    if (!this.#stream.flush) return cb();
+    try {
+      this.#stream.flush(() => cb());
+    } catch {
+      cb();
     }
   }
 }
 
 const liveSinks = new Set<WeakRef<BufferedSink>>();
 let hooksInstalled = false;
+
+/** Writes all of `chunk` to `fd` synchronously (pipes may take it in parts or say EAGAIN). */
+function writeAllSync(fd: number, chunk: string): void {
+  const bytes = Buffer.from(chunk, 'utf8');
+  let offset = 0;
+  for (let attempts = 0; offset < bytes.length && attempts < 1_000; ) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      attempts++;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // 1 ms, then retry
+    }
+  }
+}
+
+function whenAllWritten(timeoutMs: number, done: () => void): void {
+  const sinks = [...liveSinks].map((ref) => ref.deref()).filter((sink): sink is BufferedSink => sink !== undefined);
+  let pending = sinks.length + 1;
+  let finished = false;
+  const timer = setTimeout(() => finish(), timeoutMs);
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done();
+  };
+  const one = () => {
+    if (--pending === 0) finish();
+  };
+  for (const sink of sinks) sink.whenWritten(one);
+  one();
+}
 
 function flushAll(): void {
   for (const ref of liveSinks) {
@@ -257,7 +322,8 @@ function flushAllSync(): void {
  * Once per process (or worker): flush every buffer when the event loop empties and on exit, on an uncaught exception (the
  * monitor runs before Node's default handler and changes nothing) and on termination signals.
  * A signal listener replaces Node's default "terminate", so when ours is the only listener it
- * re-raises the signal after flushing: the process still dies of it as before.
+ * re-raises the signal after flushing: the process still dies of it as before. It runs before any
+ * other listener, while their count is still right.
  */
 function installProcessHooks(): void {
   if (hooksInstalled) return;
@@ -270,10 +336,16 @@ function installProcessHooks(): void {
     const onSignal = () => {
       flushAllSync();
       if (process.listenerCount(signal) === 1) {
-        process.off(signal, onSignal);
-        process.kill(process.pid, signal);
+        // Re-raise once the destinations have finished any write still in flight (at most 1 s).
+        whenAllWritten(1_000, () => {
+          process.off(signal, onSignal);
+          process.kill(process.pid, signal);
+        });
       }
     };
-    process.on(signal, onSignal);
+    // First in line: a `process.once` listener of the server (serve's graceful stop) removes itself
+    // when the signal is emitted, so counting listeners after it ran would see only ours and kill
+    // the process in the middle of its shutdown.
+    process.prependListener(signal, onSignal);
   }
 }
