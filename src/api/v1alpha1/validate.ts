@@ -53,11 +53,12 @@ export function validate(obj: unknown, options: ValidateOptions = {}): Validatio
     errors.push({ path: 'apiVersion', rule: 'enum', message: `${JSON.stringify(apiVersion)} must be ${API_VERSION}` });
   }
   const check = schemaValidator(kind);
-  check(obj);
-  errors.push(...ajvToFieldErrors(check.errors));
+  // The common case, a valid object, allocates nothing more than the two result lists.
+  if (!check(obj)) errors.push(...ajvToFieldErrors(check.errors));
   const rules = RULES[kind];
-  errors.push(...rules.errors(obj, options));
-  return { errors: dedupe(errors), warnings: rules.warnings(obj, options.oldObject) };
+  const ruleErrors = rules.errors(obj, options);
+  if (ruleErrors.length > 0) errors.push(...ruleErrors);
+  return { errors: errors.length > 1 ? dedupe(errors) : errors, warnings: rules.warnings(obj, options.oldObject) };
 }
 
 function dedupe(errors: FieldError[]): FieldError[] {

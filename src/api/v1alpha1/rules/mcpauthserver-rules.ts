@@ -9,6 +9,9 @@ import { LIFESPAN_BOUNDS, MAX_MCPAUTHSERVER_NAME_LENGTH } from '../schema/mcpaut
 import { checkDuration, checkDurationRange } from './duration-rules.ts';
 import { has, int, list, rec, str } from './lib.ts';
 
+// Compiled once (no g/y flag, so test() keeps no state between calls).
+const DNS1035_LABEL = new RegExp(DNS1035_LABEL_PATTERN);
+
 export interface AuthServerRuleOptions {
   featureGates?: { MultiUpstreamIdp?: boolean };
 }
@@ -27,7 +30,7 @@ export function mcpAuthServerRules(obj: unknown, options: AuthServerRuleOptions 
   const errors: FieldError[] = [];
   // The name becomes the Services {name} and {name}-internal (DNS-1035, 63 characters).
   const name = str(rec(rec(obj)?.metadata)?.name);
-  if (name !== undefined && (name.length > MAX_MCPAUTHSERVER_NAME_LENGTH || !new RegExp(DNS1035_LABEL_PATTERN).test(name))) {
+  if (name !== undefined && (name.length > MAX_MCPAUTHSERVER_NAME_LENGTH || !DNS1035_LABEL.test(name))) {
     errors.push({
       path: 'metadata.name',
       rule: 'name-fits-services',

@@ -9,6 +9,10 @@ import { DNS1035_LABEL_PATTERN, HTTP_URL_PATTERN } from '../schema/common.ts';
 import { MAX_MCPSERVER_NAME_LENGTH } from '../schema/mcpserver.ts';
 import { has, int, rec, str } from './lib.ts';
 
+// Compiled once (no g/y flag, so test() keeps no state between calls).
+const DNS1035_LABEL = new RegExp(DNS1035_LABEL_PATTERN);
+const HTTP_URL = new RegExp(HTTP_URL_PATTERN, 'u');
+
 /**
  * All semantic problems of an MCPServer.
  *
@@ -27,7 +31,7 @@ export function mcpServerRules(obj: unknown): FieldError[] {
       message: `has ${name.length} characters; at most ${MAX_MCPSERVER_NAME_LENGTH} (it must fit the SPIFFE ID and {name}-mtls)`,
     });
   }
-  if (name !== undefined && !new RegExp(DNS1035_LABEL_PATTERN).test(name)) {
+  if (name !== undefined && !DNS1035_LABEL.test(name)) {
     errors.push({ path: 'metadata.name', rule: 'name-dns1035', message: `"${name}" must be a DNS-1035 label (it names the Service {name})` });
   }
   const spec = rec(rec(obj)?.spec);
@@ -48,7 +52,7 @@ export function mcpServerRules(obj: unknown): FieldError[] {
   }
   const resourceUrl = str(oidc.resourceUrl);
   // A value that fails the schema pattern is already reported there.
-  if (resourceUrl === undefined || !new RegExp(HTTP_URL_PATTERN, 'u').test(resourceUrl)) return errors;
+  if (resourceUrl === undefined || !HTTP_URL.test(resourceUrl)) return errors;
   // §5.6: the resource-map key is the normalized URL; reject what cannot be normalized.
   const normalized = normalizeResource(resourceUrl);
   if (!normalized.ok) {
