@@ -198,6 +198,7 @@ class BufferedSink {
     this.#stream = stream;
     this.#intervalMs = Math.min(Math.max(opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS, 0), MAX_FLUSH_INTERVAL_MS);
     this.#maxBytes = opts.flushBytes ?? DEFAULT_FLUSH_BYTES;
+    for (const ref of liveSinks) if (ref.deref() === undefined) liveSinks.delete(ref);
     liveSinks.add(new WeakRef(this));
     installProcessHooks();
   }
