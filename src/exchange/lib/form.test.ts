@@ -68,3 +68,16 @@ describe('parseForm (application/x-www-form-urlencoded)', () => {
     );
   });
 });
+
+describe('parseForm on large bodies', () => {
+  // Each pair is searched for "=" on its own (a search from the pair start to the next "=" in
+  // the body would rescan the rest of a body like this once per pair).
+  it('a body near 64 KiB of pairs without "=" gives every parameter with an empty value', () => {
+    const body = Array.from({ length: 10_000 }, (_, i) => `k${i}`).join('&') + '&last=1';
+    expect(body.length).toBeLessThan(64 * 1024);
+    const out = parseForm(Buffer.from(body));
+    expect(out.size).toBe(10_001);
+    expect(out.get('k9999')).toBe('');
+    expect(out.get('last')).toBe('1');
+  });
+});

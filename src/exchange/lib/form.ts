@@ -46,10 +46,11 @@ export function parseForm(body: Buffer): Map<string, string> {
       let end = text.indexOf('&', start);
       if (end === -1) end = text.length;
       if (end > start) {
-        const eq = text.indexOf('=', start);
-        const hasValue = eq !== -1 && eq < end;
-        const k = decodeFormComponent(text, start, hasValue ? eq : end);
-        const v = hasValue ? decodeFormComponent(text, eq + 1, end) : '';
+        // Search "=" within this pair only: a body of pairs without "=" stays linear.
+        const pair = text.slice(start, end);
+        const eq = pair.indexOf('=');
+        const k = decodeFormComponent(eq === -1 ? pair : pair.slice(0, eq));
+        const v = eq === -1 ? '' : decodeFormComponent(pair.slice(eq + 1));
         if (out.has(k)) throw duplicate(k);
         out.set(k, v);
       }
@@ -67,9 +68,8 @@ export function parseForm(body: Buffer): Map<string, string> {
   return lenient;
 }
 
-function decodeFormComponent(text: string, from: number, to: number): string {
-  let part = text.slice(from, to);
-  if (part.includes('+')) part = part.replaceAll('+', ' ');
+function decodeFormComponent(raw: string): string {
+  const part = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
   return part.includes('%') ? decodeURIComponent(part) : part;
 }
 
