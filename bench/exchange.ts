@@ -56,8 +56,8 @@ const OWNER = { namespace: 'tools', name: 'github' };
 async function workerMain(init: WorkerInit): Promise<void> {
   const https = await import('node:https');
   const http = await import('node:http');
-  const { createHash, generateKeyPairSync, randomBytes, randomUUID } = await import('node:crypto');
-  const { SignJWT, calculateJwkThumbprint, jwtVerify } = await import('jose');
+  const { createHash, generateKeyPairSync, randomBytes, randomUUID, verify } = await import('node:crypto');
+  const { SignJWT, calculateJwkThumbprint } = await import('jose');
   const { pino } = await import('pino');
   const file = (name: string) => readFileSync(`${init.dir}/${name}`);
   let sockets = 0;
@@ -86,7 +86,12 @@ async function workerMain(init: WorkerInit): Promise<void> {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        void jwtVerify(token, publicKey, { issuer: ISSUER, algorithms: ['ES256'] }).then(() => {
+        // The cheapest ES256 verify Node offers (node:crypto on the thread pool, as the exchange's own
+        // fast path does): jose's WebCrypto verify costs ~35 µs more per request and would flatter the ratio.
+        const signedPart = Buffer.from(token.slice(0, token.lastIndexOf('.')), 'ascii');
+        const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url');
+        verify('sha256', signedPart, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature, (err, ok) => {
+          if (err || !ok) throw new Error('bench floor: the token did not verify');
           const body = '{"access_token":"x","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"Bearer","expires_in":3600}';
           res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
           res.end(body);
