@@ -14,6 +14,8 @@
  *   alone. CPU time is what the server itself burns, so unlike max throughput it barely moves
  *   when other processes share the machine. Max reviews/s (best of alternating rounds) is shown
  *   in the req/s and baseline columns for context; on a busy machine it is noisy.
+ * - The webhook server is the bundle the container image runs (hack/bundle.ts, rebuilt into
+ *   bench/.build/ first), not the TypeScript sources.
  * - Fair floor: the echo is forked the same way (tsx loader, own process), serves the same
  *   certificate files with the webhook's TLS options (TLS ≥ 1.2) and keep-alive timeouts, reads
  *   the same request body and writes it back as JSON.
@@ -65,7 +67,8 @@ async function serverMain(init: ServerInit): Promise<void> {
     port = (server.address() as { port: number }).port;
   } else {
     const { pino } = await import('pino');
-    const { startWebhookServer, createMemoryLookup } = await import('../webhooks/index.ts');
+    // The bundle the image runs (hack/bundle.ts; written by run() below), not the sources through tsx.
+    const { startWebhookServer, createMemoryLookup } = (await import(new URL('./.build/webhooks.mjs', import.meta.url).href)) as typeof import('../webhooks/index.ts');
     const { authServerConfig, mcpServer } = await import('../webhooks/testing/objects.ts');
     const lookup = createMemoryLookup([
       mcpServer('mcp-servers', 'github-tools', 'main-authserver-client'),
@@ -189,6 +192,8 @@ export async function run(): Promise<BenchRow[]> {
   const { makeServingCerts } = await import('../webhooks/testing/certs.ts');
   const { buildReview, fixture } = await import('../webhooks/testing/reviews.ts');
   const { validAuthServer } = await import('../webhooks/testing/crd-objects.ts');
+  const { bundle } = await import('../hack/bundle.ts');
+  await bundle(fileURLToPath(new URL('./.build/', import.meta.url)));
   const certs = await makeServingCerts();
   const cases = [
     // The pod the apiserver sent (captured), injected; and a valid MCPAuthServer, validated.
