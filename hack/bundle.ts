@@ -11,7 +11,8 @@
  * Entry points: the CLI (what the image runs) and the contexts' public modules (what
  * bench/memory.ts drives in its per-server processes, so the bench measures the same code).
  *
- * Run: `node bin/run-ts.mjs hack/bundle.ts [OUTDIR]` (default dist/bundle).
+ * Run: `node bin/run-ts.mjs hack/bundle.ts [OUTDIR]` (default dist/bundle). `BUNDLE_NO_MINIFY=1`
+ * keeps the output readable, to debug a failure seen only in the bundle.
  */
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
