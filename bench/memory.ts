@@ -35,13 +35,12 @@ import type { BenchRow } from './types.ts';
 import { createCA, issueClientCert, issueServerCert, writeBundle } from '../src/pki/index.ts';
 import { mcpServer, authServerConfig } from '../webhooks/testing/objects.ts';
 import { startFakeApiServer } from '../webhooks/testing/fake-apiserver.ts';
-import { bundle } from '../hack/bundle.ts';
+import { BENCH_BUILD_DIR, ensureBenchBundle } from './lib/bench-bundle.ts';
 
 const LOAD_SECONDS = Number(process.env.BENCH_DURATION_S ?? 5);
 const SESSIONS = 100_000;
 const CACHED_TOKENS = 10_000;
-const BUILD_DIR = new URL('./.build/', import.meta.url).pathname;
-const CLI = join(BUILD_DIR, 'mcp-authserver.mjs');
+const CLI = join(BENCH_BUILD_DIR, 'mcp-authserver.mjs');
 
 interface Child {
   port: number;
@@ -295,7 +294,7 @@ async function webhookRow(dir: string): Promise<BenchRow> {
 
 export async function run(): Promise<BenchRow[]> {
   console.error('bench memory: bundling (as npm run build does) so each server runs as in the image...');
-  await bundle(BUILD_DIR);
+  await ensureBenchBundle();
   const dir = await mkdtemp(join(tmpdir(), 'bench-memory-'));
   try {
     // BENCH_MEMORY_ONLY=proxy,webhook runs a subset (while working on one server).

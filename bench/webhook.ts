@@ -68,6 +68,7 @@ async function serverMain(init: ServerInit): Promise<void> {
   } else {
     const { pino } = await import('pino');
     // The bundle the image runs (hack/bundle.ts; written by run() below), not the sources through tsx.
+    // (Its path is spelled out rather than imported from bench/lib/bench-bundle.ts, which would load esbuild into this server.)
     const { startWebhookServer, createMemoryLookup } = (await import(new URL('./.build/webhooks.mjs', import.meta.url).href)) as typeof import('../webhooks/index.ts');
     const { authServerConfig, mcpServer } = await import('../webhooks/testing/objects.ts');
     const lookup = createMemoryLookup([
@@ -192,8 +193,8 @@ export async function run(): Promise<BenchRow[]> {
   const { makeServingCerts } = await import('../webhooks/testing/certs.ts');
   const { buildReview, fixture } = await import('../webhooks/testing/reviews.ts');
   const { validAuthServer } = await import('../webhooks/testing/crd-objects.ts');
-  const { bundle } = await import('../hack/bundle.ts');
-  await bundle(fileURLToPath(new URL('./.build/', import.meta.url)));
+  const { ensureBenchBundle } = await import('./lib/bench-bundle.ts');
+  await ensureBenchBundle();
   const certs = await makeServingCerts();
   const cases = [
     // The pod the apiserver sent (captured), injected; and a valid MCPAuthServer, validated.
