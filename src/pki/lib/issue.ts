@@ -7,18 +7,13 @@ import type { CertBundle, ExtKeyUsageName, KeyAlgorithm, KeyUsageName } from '..
 
 type X509Lib = typeof X509;
 
-const EKU_OIDS = (x509: X509Lib): Record<ExtKeyUsageName, string> => ({
-  serverAuth: x509.ExtendedKeyUsage.serverAuth,
-  clientAuth: x509.ExtendedKeyUsage.clientAuth,
-});
+function ekuOid(x509: X509Lib, usage: ExtKeyUsageName): string {
+  return usage === 'serverAuth' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth;
+}
 
-const KEY_USAGE_FLAGS = (x509: X509Lib): Record<KeyUsageName, number> => ({
-  digitalSignature: x509.KeyUsageFlags.digitalSignature,
-  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
-  keyAgreement: x509.KeyUsageFlags.keyAgreement,
-  keyCertSign: x509.KeyUsageFlags.keyCertSign,
-  cRLSign: x509.KeyUsageFlags.cRLSign,
-});
+function keyUsageFlag(x509: X509Lib, usage: KeyUsageName): number {
+  return x509.KeyUsageFlags[usage];
+}
 
 /** Everything a certificate can carry; the public issue* functions pick safe defaults. */
 export interface IssueSpec {
@@ -50,11 +45,11 @@ function buildExtensions(x509: X509Lib, spec: IssueSpec, publicKey: CryptoKey): 
     exts.push(new x509.BasicConstraintsExtension(spec.isCA === true, spec.isCA ? spec.pathLength : undefined, true));
     const usages = spec.keyUsages ?? [];
     if (usages.length > 0) {
-      const flags = usages.reduce((acc, u) => acc | KEY_USAGE_FLAGS(x509)[u], 0);
+      const flags = usages.reduce((acc, u) => acc | keyUsageFlag(x509, u), 0);
       exts.push(new x509.KeyUsagesExtension(flags, true));
     }
     const ekus = spec.extKeyUsages ?? [];
-    if (ekus.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(ekus.map((e) => EKU_OIDS(x509)[e]), false));
+    if (ekus.length > 0) exts.push(new x509.ExtendedKeyUsageExtension(ekus.map((e) => ekuOid(x509, e)), false));
     const names: X509.JsonGeneralName[] = [
       ...(spec.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
       ...(spec.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
