@@ -139,29 +139,11 @@ export async function registerClient(issuer: string, metadata: Partial<client.Cl
   );
 }
 
-/** Full PKCE authorization through the upstream login; returns the token response. */
-export async function authorize(
-  config: client.Configuration,
-  /** account: the upstream username typed at login, or one per IdP login page (by its URL). */
-  options: { resource?: string; scope?: string; account?: HeadlessLoginOptions['username'] } = {},
-) {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: CLIENT_REDIRECT,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    resource: options.resource ?? RESOURCE,
-    ...(options.scope ? { scope: options.scope } : {}),
-  });
-  const callback = await completeLogin(url, { username: options.account ?? 'alice', isDone: (u) => u.href.startsWith(CLIENT_REDIRECT) });
-  const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, { resource: options.resource ?? RESOURCE });
-  return { tokens, callback, verifier };
-}
-
-/** Follows the flow up to (not including) the code exchange; returns the code and verifier. */
-export async function obtainCode(config: client.Configuration, clientId: string, extra: Record<string, string> = {}) {
+/**
+ * Starts a PKCE authorization with `params` (defaults: our redirect URI and resource) and logs in
+ * at the upstream as `username`; returns the client's callback URL with the verifier and state.
+ */
+async function loginThroughUpstream(config: client.Configuration, params: Record<string, string>, username: HeadlessLoginOptions['username']) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
@@ -170,10 +152,27 @@ export async function obtainCode(config: client.Configuration, clientId: string,
     code_challenge_method: 'S256',
     state,
     resource: RESOURCE,
-    client_id: clientId,
-    ...extra,
+    ...params,
   });
-  const callback = await completeLogin(url, { username: 'alice', isDone: (u) => u.href.startsWith(CLIENT_REDIRECT) });
+  const callback = await completeLogin(url, { username, isDone: (u) => u.href.startsWith(CLIENT_REDIRECT) });
+  return { callback, verifier, state };
+}
+
+/** Full PKCE authorization through the upstream login; returns the token response. */
+export async function authorize(
+  config: client.Configuration,
+  /** account: the upstream username typed at login, or one per IdP login page (by its URL). */
+  options: { resource?: string; scope?: string; account?: HeadlessLoginOptions['username'] } = {},
+) {
+  const resource = options.resource ?? RESOURCE;
+  const { callback, verifier, state } = await loginThroughUpstream(config, { resource, ...(options.scope ? { scope: options.scope } : {}) }, options.account ?? 'alice');
+  const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, { resource });
+  return { tokens, callback, verifier };
+}
+
+/** Follows the flow up to (not including) the code exchange; returns the code and verifier. */
+export async function obtainCode(config: client.Configuration, clientId: string, extra: Record<string, string> = {}) {
+  const { callback, verifier, state } = await loginThroughUpstream(config, { client_id: clientId, ...extra }, 'alice');
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code in ${callback.search}`);
   return { code, verifier, state, callback };
