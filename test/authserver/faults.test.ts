@@ -9,7 +9,7 @@ import { startRedisServer, type RedisServerHandle } from '../helpers/redis-serve
 import { startUpstreamIdp, type TestUpstreamIdp } from '../helpers/oidc-provider.ts';
 import { UpstreamError } from '../../src/authserver/index.ts';
 import { completeLogin } from '../../src/dev/headless-login.ts';
-import { authorize, CLIENT_REDIRECT, listenLoopback, postForm, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
+import { authorize, authorizeRequestUrl, listenLoopback, postForm, registerClient, startStack, testEncryptionKeys, type Stack } from './harness.ts';
 
 const CHALLENGE = 'a'.repeat(43);
 
@@ -23,15 +23,7 @@ async function until(check: () => Promise<boolean>, maxMs: number): Promise<bool
 }
 
 function authorizeUrl(issuer: string, clientId: string): string {
-  return `${issuer}/oauth/authorize?${new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: CLIENT_REDIRECT,
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 'state-123456',
-    resource: RESOURCE,
-  })}`;
+  return authorizeRequestUrl(issuer, clientId, CHALLENGE);
 }
 
 describe('Redis outage', () => {

@@ -158,6 +158,29 @@ async function loginThroughUpstream(config: client.Configuration, params: Record
   return { callback, verifier, state };
 }
 
+/**
+ * A hand-built `/oauth/authorize` URL (for requests the tests send themselves, without a login):
+ * a valid S256 request from our redirect URI for RESOURCE; `overrides` replace parameters, an
+ * array repeats one, null removes it.
+ */
+export function authorizeRequestUrl(issuer: string, clientId: string, codeChallenge: string, overrides: Record<string, string | string[] | null> = {}): string {
+  const base: Record<string, string> = {
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: CLIENT_REDIRECT,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+    state: 'state-123456',
+    resource: RESOURCE,
+  };
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...base, ...overrides })) {
+    if (v === null) continue;
+    for (const item of Array.isArray(v) ? v : [v]) params.append(k, item);
+  }
+  return `${issuer}/oauth/authorize?${params}`;
+}
+
 /** Full PKCE authorization through the upstream login; returns the token response. */
 export async function authorize(
   config: client.Configuration,

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { completeLogin } from '../../src/dev/headless-login.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
-import { answerConsent, authorize, CLIENT_REDIRECT, obtainCode, postForm, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
+import { answerConsent, authorize, authorizeRequestUrl, CLIENT_REDIRECT, obtainCode, postForm, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
 import { startRogueIdp, type RogueIdp } from './rogue-idp.ts';
 import type { TestUpstreamIdp } from '../helpers/oidc-provider.ts';
 
@@ -35,21 +35,7 @@ afterAll(async () => {
 });
 
 function authorizeUrl(overrides: Record<string, string | string[] | null>): string {
-  const base: Record<string, string | string[]> = {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: CLIENT_REDIRECT,
-    code_challenge: CHALLENGE,
-    code_challenge_method: 'S256',
-    state: 'state-123456',
-    resource: RESOURCE,
-  };
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...base, ...overrides })) {
-    if (v === null) continue;
-    for (const item of Array.isArray(v) ? v : [v]) params.append(k, item);
-  }
-  return `${stack.issuer}/oauth/authorize?${params}`;
+  return authorizeRequestUrl(stack.issuer, clientId, CHALLENGE, overrides);
 }
 
 describe('authorize: client or redirect_uri in doubt → JSON error, never a redirect', () => {
@@ -455,7 +441,7 @@ describe('authorize budget (each authorization stores a pending row for 10 minut
   afterAll(async () => limited?.stop());
 
   it('beyond the burst → 303 temporarily_unavailable to the client with Retry-After, and no pending row; refills with time', async () => {
-    const url = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'state-123456', resource: RESOURCE })}`;
+    const url = authorizeRequestUrl(limited.issuer, limitedClient, CHALLENGE);
     for (let i = 0; i < 3; i++) expect((await fetch(url, { redirect: 'manual' })).status).toBe(302);
     const fourth = await fetch(url, { redirect: 'manual' });
     expect(fourth.status).toBe(303);
@@ -470,10 +456,10 @@ describe('authorize budget (each authorization stores a pending row for 10 minut
   });
 
   it('invalid requests do not use up the budget', async () => {
-    const bad = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'plain', resource: RESOURCE })}`;
+    const bad = authorizeRequestUrl(limited.issuer, limitedClient, CHALLENGE, { code_challenge_method: 'plain', state: null });
     offsetMs += 1_000_000;
     for (let i = 0; i < 10; i++) expect(new URL((await fetch(bad, { redirect: 'manual' })).headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
-    const good = `${limited.issuer}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: limitedClient, redirect_uri: CLIENT_REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', resource: RESOURCE })}`;
+    const good = authorizeRequestUrl(limited.issuer, limitedClient, CHALLENGE, { state: null });
     expect((await fetch(good, { redirect: 'manual' })).status).toBe(302);
   });
 });
