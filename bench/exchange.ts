@@ -123,7 +123,6 @@ async function workerMain(init: WorkerInit): Promise<void> {
         provider: 'corp',
         accessToken: `upstream-${createHash('sha256').update(tsid).digest('hex')}`,
         refreshToken: 'rt',
-        idToken: '',
         expiresAtMs: now + 3_600_000,
         sessionExpiresAtMs: now + 86_400_000,
         userId,

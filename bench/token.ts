@@ -122,7 +122,6 @@ async function startAuthWorker(init: WorkerInit): Promise<Started> {
       provider: 'corp',
       accessToken: randomBytes(24).toString('base64url'),
       refreshToken: randomBytes(24).toString('base64url'),
-      idToken: 'x.y.z',
       expiresAtMs: now + 3600_000,
       sessionExpiresAtMs,
       userId,

@@ -39,7 +39,7 @@ async function startAuthServer(sessions) {
     const expiresAtMs = now + 7 * 86400_000;
     await store.sessions.create({ tsid, owner, resource, clientId: 'client-1', userId, familyId, createdAtMs: now, expiresAtMs });
     await store.upstreamTokens.store(tsid, 'corp', {
-      provider: 'corp', accessToken: token(UPSTREAM_TOKEN_BYTES), refreshToken: token(48), idToken: token(UPSTREAM_TOKEN_BYTES),
+      provider: 'corp', accessToken: token(UPSTREAM_TOKEN_BYTES), refreshToken: token(48),
       expiresAtMs: now + 3600_000, sessionExpiresAtMs: expiresAtMs, userId, upstreamSubject: `user-${i}`, clientId: 'client-1',
     });
     await store.refreshTokens.create({

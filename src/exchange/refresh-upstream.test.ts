@@ -11,7 +11,6 @@ function setup() {
     provider: 'idp',
     accessToken: 'old-at',
     refreshToken: 'rt-1',
-    idToken: 'id-1',
     expiresAtMs: nowMs + 10_000,
     sessionExpiresAtMs: nowMs + 86_400_000,
     userId: 'u',
@@ -26,7 +25,7 @@ function setup() {
     async refresh(rt) {
       spent.push(rt);
       await gate;
-      return { accessToken: `at-for-${rt}`, refreshToken: `${rt}-next`, idToken: '', expiresAtMs: nowMs + 3_600_000 };
+      return { accessToken: `at-for-${rt}`, refreshToken: `${rt}-next`, expiresAtMs: nowMs + 3_600_000 };
     },
   };
   const replica = () => new UpstreamRefreshCoordinator({ ...store, now, leaseWaitPollMs: 1 });

@@ -5,7 +5,7 @@ import { SingleFlight } from './lib/single-flight.ts';
 /** What the exchange needs of an upstream IdP (the auth server's UpstreamIdp satisfies it). */
 export interface UpstreamRefresher {
   readonly name: string;
-  refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken: string; idToken: string; expiresAtMs: number }>;
+  refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken: string; expiresAtMs: number }>;
 }
 
 /** Upstream token "expired" buffer (spec §5.2, [CODE]). */
@@ -112,7 +112,6 @@ export class UpstreamRefreshCoordinator {
       ...current,
       accessToken: fresh.accessToken,
       refreshToken: fresh.refreshToken || current.refreshToken,
-      idToken: fresh.idToken || current.idToken,
       expiresAtMs: fresh.expiresAtMs,
     };
     const rotated = fresh.refreshToken !== '' && fresh.refreshToken !== current.refreshToken;

@@ -123,7 +123,6 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
         provider: 'github',
         accessToken: `UPSTREAM-ACCESS-${randomToken()}`,
         refreshToken: `UPSTREAM-REFRESH-${randomToken()}`,
-        idToken: `UPSTREAM-IDTOKEN-${randomToken()}`,
         expiresAtMs: clock.ms + HOUR,
         sessionExpiresAtMs: clock.ms + 168 * HOUR,
         userId: 'user-1',
@@ -400,14 +399,16 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
         expect(await store.upstreamTokens.get('tsid-u1', 'gitlab', clock.ms)).toBeNull();
       });
 
-      it('keeps the stored refresh and ID token when the new ones are empty', async () => {
+      it('keeps the stored refresh token when the new one is empty, and stores exactly the fields of UpstreamTokens', async () => {
         const first = upstream();
         await store.upstreamTokens.store('tsid-u2', 'github', first);
-        await store.upstreamTokens.store('tsid-u2', 'github', upstream({ accessToken: 'new-access', refreshToken: '', idToken: '' }));
+        await store.upstreamTokens.store('tsid-u2', 'github', upstream({ accessToken: 'new-access', refreshToken: '' }));
         const row = await store.upstreamTokens.get('tsid-u2', 'github', clock.ms);
-        expect(row?.tokens).toMatchObject({ accessToken: 'new-access', refreshToken: first.refreshToken, idToken: first.idToken });
-        await store.upstreamTokens.store('tsid-u2', 'github', upstream({ refreshToken: 'rotated-refresh', idToken: '' }));
-        expect((await store.upstreamTokens.get('tsid-u2', 'github', clock.ms))?.tokens).toMatchObject({ refreshToken: 'rotated-refresh', idToken: first.idToken });
+        expect(row?.tokens).toMatchObject({ accessToken: 'new-access', refreshToken: first.refreshToken });
+        // Data minimisation: nothing beyond the typed fields is kept (no upstream ID token, issue 7).
+        expect(Object.keys(row!.tokens).sort()).toEqual(['accessToken', 'clientId', 'expiresAtMs', 'provider', 'refreshToken', 'sessionExpiresAtMs', 'upstreamSubject', 'userId']);
+        await store.upstreamTokens.store('tsid-u2', 'github', upstream({ refreshToken: 'rotated-refresh' }));
+        expect((await store.upstreamTokens.get('tsid-u2', 'github', clock.ms))?.tokens).toMatchObject({ refreshToken: 'rotated-refresh' });
       });
 
       it('getAll, deleteForProvider and delete', async () => {
@@ -448,7 +449,7 @@ export function runStoreContract(backend: string, factory: HarnessFactory): void
         await store.refreshTokens.create(refreshRecord(randomUUID(), { hash: hashToken(refreshToken) }));
         const raw = await h.rawDump();
         expect(raw).toContain('tsid-u5'); // the dump does contain the row...
-        for (const secret of [tokens.accessToken, tokens.refreshToken, tokens.idToken, 'UPSTREAM-', refreshToken]) {
+        for (const secret of [tokens.accessToken, tokens.refreshToken, 'UPSTREAM-', refreshToken]) {
           expect(raw).not.toContain(secret); // ...but none of the secrets
         }
         expect(raw).not.toContain(tokens.upstreamSubject);

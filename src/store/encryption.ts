@@ -18,9 +18,17 @@ export interface TokenCipher {
   seal(plaintext: string, context: string): string;
   /** Throws StoreError 'decrypt_failed' (tampered, wrong context, unknown key) or 'corrupt_record'. */
   open(sealed: string, context: string): string;
+  /**
+   * The same sealing in binary, `0x01 <keyId length> <keyId> <iv> <ciphertext> <tag>`: a quarter
+   * smaller than the base64 text, for the memory store, which keeps it as a one-byte string.
+   */
+  sealBytes(plaintext: string, context: string): Buffer;
+  /** Opens what `sealBytes` returned; the same errors as `open`. */
+  openBytes(sealed: Buffer, context: string): string;
 }
 
 const FORMAT_VERSION = 'v1';
+const BINARY_FORMAT_VERSION = 0x01;
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -44,18 +52,40 @@ const TAG_BYTES = 16;
 export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
   const keys = importKeys(encryptionKeys);
   const activeKeyId = encryptionKeys.activeKeyId;
-  const activeKey = keys.get(activeKeyId);
-  if (activeKey === undefined) {
+  const maybeActiveKey = keys.get(activeKeyId);
+  if (maybeActiveKey === undefined) {
     throw new TypeError(`encryptionKeys.activeKeyId: "${activeKeyId}" is not one of encryptionKeys.keys`);
   }
+  const activeKey: KeyObject = maybeActiveKey;
+  function encrypt(plaintext: string, context: string): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', activeKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(additionalData(activeKeyId, context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return { iv, ciphertext, tag: cipher.getAuthTag() };
+  }
+  function decrypt(keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer, context: string): string {
+    const key = keys.get(keyId);
+    if (key === undefined) {
+      throw new StoreError('decrypt_failed', `encrypted record uses key id "${keyId}", which is not configured in encryptionKeys.keys`);
+    }
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+      throw new StoreError('decrypt_failed', 'encrypted record has a malformed IV or authentication tag');
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(additionalData(keyId, context));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      throw new StoreError('decrypt_failed', 'encrypted record failed authentication (tampered, moved to another row, or wrong key)');
+    }
+  }
+  const activeKeyIdBytes = Buffer.from(activeKeyId, 'latin1');
   return {
     activeKeyId,
     seal(plaintext, context) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', activeKey, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(additionalData(activeKeyId, context));
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
+      const { iv, ciphertext, tag } = encrypt(plaintext, context);
       return [FORMAT_VERSION, activeKeyId, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
     },
     open(sealed, context) {
@@ -64,23 +94,20 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
       if (parts.length !== 5 || version !== FORMAT_VERSION || !keyId || ivPart === undefined || ciphertextPart === undefined || tagPart === undefined) {
         throw new StoreError('corrupt_record', 'encrypted record is not in the v1.<keyId>.<iv>.<ciphertext>.<tag> format');
       }
-      const key = keys.get(keyId);
-      if (key === undefined) {
-        throw new StoreError('decrypt_failed', `encrypted record uses key id "${keyId}", which is not configured in encryptionKeys.keys`);
+      return decrypt(keyId, Buffer.from(ivPart, 'base64url'), Buffer.from(ciphertextPart, 'base64url'), Buffer.from(tagPart, 'base64url'), context);
+    },
+    sealBytes(plaintext, context) {
+      const { iv, ciphertext, tag } = encrypt(plaintext, context);
+      return Buffer.concat([Buffer.of(BINARY_FORMAT_VERSION, activeKeyIdBytes.length), activeKeyIdBytes, iv, ciphertext, tag]);
+    },
+    openBytes(sealed, context) {
+      const keyIdEnd = 2 + (sealed[1] ?? 0);
+      if (sealed[0] !== BINARY_FORMAT_VERSION || sealed.length < keyIdEnd + IV_BYTES + TAG_BYTES) {
+        throw new StoreError('corrupt_record', 'encrypted record is not in the binary v1 format');
       }
-      const iv = Buffer.from(ivPart, 'base64url');
-      const tag = Buffer.from(tagPart, 'base64url');
-      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-        throw new StoreError('decrypt_failed', 'encrypted record has a malformed IV or authentication tag');
-      }
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(additionalData(keyId, context));
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(Buffer.from(ciphertextPart, 'base64url')), decipher.final()]).toString('utf8');
-      } catch {
-        throw new StoreError('decrypt_failed', 'encrypted record failed authentication (tampered, moved to another row, or wrong key)');
-      }
+      const ivEnd = keyIdEnd + IV_BYTES;
+      const tagStart = sealed.length - TAG_BYTES;
+      return decrypt(sealed.toString('latin1', 2, keyIdEnd), sealed.subarray(keyIdEnd, ivEnd), sealed.subarray(ivEnd, tagStart), sealed.subarray(tagStart), context);
     },
   };
 }

@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import Keyv from 'keyv';
 import { createTokenCipher, type EncryptionKeys, type TokenCipher } from './encryption.ts';
 import { hashToken } from './hash-token.ts';
 import { KeyedMutex } from './lib/keyed-mutex.ts';
-import { decideRotate, isUpstreamExpired, mergeUpstreamTokens, ttlUntil } from './lib/decisions.ts';
+import { decideRotate, isUpstreamExpired, mergeUpstreamTokens } from './lib/decisions.ts';
 import { recordKey } from './lib/record-keys.ts';
-import { openUpstreamRow, sealUpstreamRow } from './lib/upstream-row.ts';
+import { openUpstreamRowBytes, sealUpstreamRowBytes } from './lib/upstream-row.ts';
 import {
   StoreError,
   type AuthCodeRecord,
@@ -19,14 +18,33 @@ import {
   type User,
 } from './types.ts';
 
+/**
+ * What the memory store keeps under each key: one flat string per record, beginning with
+ * `[<expiry ms on the store clock, or null for never>,`. A JSON record is `[<expiry>,<record>]`
+ * (one `JSON.stringify`); an upstream row is that prefix followed by its binary sealed tokens,
+ * as a one-byte latin1 string, and its expiry is the session's. A string per record instead of
+ * an object graph (and a flat string rather than a concatenation, which V8 keeps as a tree of
+ * parts) is what lets one replica hold 100,000 sessions in a few hundred bytes each beside the
+ * upstream token (issue 7); parsing on read hands every caller a private copy for free. The
+ * owner indexes are the exception: a Set mutated in place (one MCP server can have 100,000
+ * sessions; rewriting a list per login would be O(n)).
+ */
+export type StoredValue = string | OwnerIndex;
+
+/** The sessions of one owner (MCP server): tsids, and the expiry of the latest of them. */
+export interface OwnerIndex {
+  tsids: Set<string>;
+  e: number | null;
+}
+
 export interface MemoryStoreOptions {
   encryptionKeys: EncryptionKeys;
   /** Clock in epoch milliseconds (tests inject one). Default `Date.now`. */
   now?: () => number;
   /** How often expired records are swept. Default 60 000; 0 disables the timer (call `sweep()`). */
   sweepIntervalMs?: number;
-  /** The Map under keyv. Tests pass their own to inspect what is stored at rest. */
-  map?: Map<string, unknown>;
+  /** The Map the records live in. Tests pass their own to inspect what is stored at rest. */
+  map?: Map<string, StoredValue>;
 }
 
 /** The memory store plus its sweeper, exposed for tests and for a `dev` status line. */
@@ -35,7 +53,7 @@ export interface MemoryAuthStore extends AuthStore {
   sweep(): number;
 }
 
-/** Value stored under each key: data plus its expiry on the store clock (null = never). */
+/** A record with its expiry on the store clock (null = never). */
 interface Envelope<T> {
   d: T;
   e: number | null;
@@ -47,42 +65,41 @@ interface FamilyRecord {
   revokedAtMs: number | null;
 }
 
-interface UpstreamRow {
-  sealed: string;
-  sessionExpiresAtMs: number;
+function encodeRecord(data: unknown, expiresAtMs: number | null): string {
+  return JSON.stringify([expiresAtMs, data]);
 }
-
-function copy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+function decodeRecord<T>(stored: string): T {
+  return (JSON.parse(stored) as [number | null, T])[1];
 }
-
-/**
- * A deep copy of a record that is already JSON-shaped (it was stored through `copy`): plain
- * objects, arrays and primitives only, so the result equals `copy(value)` at a fraction of the
- * cost of a stringify/parse round trip (hot read paths).
- */
-function cloneStored<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(cloneStored) as T;
-  const out: Record<string, unknown> = {};
-  for (const k in value) out[k] = cloneStored((value as Record<string, unknown>)[k]);
-  return out as T;
+function encodeSealed(sealed: Buffer, expiresAtMs: number): string {
+  return Buffer.concat([Buffer.from(`[${expiresAtMs},`, 'latin1'), sealed]).toString('latin1');
+}
+function sealedOf(stored: string): Buffer {
+  const bytes = Buffer.from(stored, 'latin1');
+  return bytes.subarray(bytes.indexOf(0x2c /* , */) + 1);
+}
+function expiryOf(stored: string): number | null {
+  const expiry = stored.slice(1, stored.indexOf(','));
+  return expiry === 'null' ? null : Number(expiry);
 }
 
 /** A revoked family with no record yet (code replay raced the first redemption) is remembered this long. */
 const REVOKED_FAMILY_MARKER_MS = 24 * 60 * 60 * 1000;
 
 /**
- * In-memory `AuthStore` on keyv with a Map (spec §5.4): the default for one replica.
+ * In-memory `AuthStore` (spec §5.4): the default for one replica. A plain Map of compact strings
+ * (`StoredValue`) rather than keyv's memory adapter, which wraps every record in two objects: at
+ * 100,000 sessions that alone cost more than the target for the whole process.
  *
- * Atomicity: keyv's API is async, so every read-modify-write runs under a per-key async lock
- * (`KeyedMutex`). Lock domains: `family:<id>` (refresh tokens, access-token list and revocation of
- * a family), `tsid:<tsid>` (a session and its upstream rows), `owner:<ns/name>` (the owner index),
- * and one lock per single-use key (pending state, auth code, lease, user mapping, client id).
- * Locks nest only as tsid → owner, never the other way, so no deadlock is possible.
+ * Atomicity: the API is async (the Redis backend's is), so every read-modify-write runs under a
+ * per-key async lock (`KeyedMutex`). Lock domains: `family:<id>` (refresh tokens, access-token
+ * list and revocation of a family), `tsid:<tsid>` (a session and its upstream rows),
+ * `owner:<ns/name>` (the owner index), and one lock per single-use key (pending state, auth code,
+ * lease, user mapping, client id). Locks nest only as tsid → owner, never the other way, so no
+ * deadlock is possible.
  *
  * Expiry: each record carries its expiry on the injected clock; reads ignore expired records and
- * a timer (`sweepIntervalMs`) deletes them. keyv also gets the same TTL in real time.
+ * a timer (`sweepIntervalMs`) deletes them.
  *
  * @example
  * ```ts
@@ -94,70 +111,76 @@ const REVOKED_FAMILY_MARKER_MS = 24 * 60 * 60 * 1000;
 export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore {
   const cipher: TokenCipher = createTokenCipher(options.encryptionKeys);
   const now = options.now ?? Date.now;
-  const map = options.map ?? new Map<string, unknown>();
-  // No serializer: keyv's JSON serializer costs ~25 µs per operation; records are copied instead
-  // where they cross the API (in with `copy` on write, out with `copy` on read), so callers
-  // can never mutate stored state. Internal index records never leave the store.
-  const kv = new Keyv<Envelope<unknown>>({ store: map, useKeyPrefix: false, serialize: undefined, deserialize: undefined });
+  const map = options.map ?? new Map<string, StoredValue>();
   const locks = new KeyedMutex();
   /** Clients never expire or get deleted, so a counter is exact. */
   let clientCount = 0;
 
-  /**
-   * The raw envelope, read from the Map synchronously with keyv's own semantics (its entry is
-   * `{ value, expires }`, dropped once `expires` passes in real time). Going through `kv.get` cost
-   * a promise chain, hooks and stats on every hot read (three per token exchange).
-   */
-  function peek<T>(key: string): Envelope<T> | null {
-    const entry = map.get(key) as { value?: Envelope<T>; expires?: number } | undefined;
-    if (entry === undefined || entry === null) return null;
-    if (typeof entry.expires === 'number' && Date.now() > entry.expires) {
-      map.delete(key);
-      return null;
-    }
-    return entry.value ?? null;
+  /** The stored string under `key`, expired or not (rotate must tell 'expired' from 'not_found'). */
+  function storedAny(key: string): string | null {
+    const stored = map.get(key);
+    return typeof stored === 'string' ? stored : null;
   }
-  /** `peek`, only when the record is live on the store clock. */
-  function peekLive<T>(key: string): Envelope<T> | null {
-    const env = peek<T>(key);
-    return env === null || (env.e !== null && env.e <= now()) ? null : env;
+  /** The stored string under `key` while it is live on the store clock. */
+  function storedLive(key: string): string | null {
+    const stored = storedAny(key);
+    if (stored === null) return null;
+    const e = expiryOf(stored);
+    return e !== null && e <= now() ? null : stored;
   }
-  async function readRaw<T>(key: string): Promise<Envelope<T> | null> {
-    return peek<T>(key);
+  /** A record with its expiry, expired or not; the data is a fresh copy. */
+  function readAny<T>(key: string): Envelope<T> | null {
+    const stored = storedAny(key);
+    return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
   }
-  /** A live record, copied (JSON round trip, the same shape Redis gives back). */
+  /** A live record with its expiry; the data is a fresh copy. */
+  function readLiveEnvelope<T>(key: string): Envelope<T> | null {
+    const stored = storedLive(key);
+    return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
+  }
+  /** A live record, as a fresh copy the caller may change. */
   async function read<T>(key: string): Promise<T | null> {
-    const env = peekLive<T>(key);
-    return env === null ? null : copy(env.d);
+    const stored = storedLive(key);
+    return stored === null ? null : (decodeRecord<T>(stored));
   }
   async function write<T>(key: string, data: T, expiresAtMs: number | null): Promise<void> {
-    await kv.set(key, { d: data, e: expiresAtMs }, expiresAtMs === null ? undefined : ttlUntil(expiresAtMs, now()));
+    map.set(storedKey(key), encodeRecord(data, expiresAtMs));
+  }
+  /**
+   * The key to store a record under: a new key is copied into one flat string, because the
+   * `recordKey` names are concatenations, which V8 keeps as a tree of parts (~100 bytes more per
+   * record at 100,000 sessions). An existing key is kept by the Map anyway.
+   */
+  function storedKey(key: string): string {
+    return map.has(key) ? key : Buffer.from(key, 'utf8').toString('utf8');
   }
   async function remove(key: string): Promise<void> {
-    await kv.delete(key);
+    map.delete(key);
   }
   function later(a: number | null | undefined, b: number): number {
     return a === null || a === undefined ? b : Math.max(a, b);
+  }
+  function ownerIndex(owner: Owner): OwnerIndex | null {
+    const index = map.get(recordKey.ownerSessions(owner));
+    return typeof index === 'object' ? index : null;
   }
 
   function sweep(): number {
     const nowMs = now();
     let removed = 0;
     // Synchronous over the Map: no lock holder can interleave with it.
-    for (const [key, raw] of map) {
-      const expiry = (raw as { value?: Envelope<unknown> } | undefined)?.value?.e;
-      if (typeof expiry === 'number' && expiry <= nowMs) {
+    for (const [key, stored] of map) {
+      const expiry = typeof stored === 'string' ? expiryOf(stored) : stored.e;
+      if (expiry !== null && expiry <= nowMs) {
         map.delete(key);
         removed += 1;
       }
     }
     // Owner indexes outlive the sessions they list (each login extends them): drop ids whose
     // session is gone, so an index tracks live sessions only.
-    const ownerPrefix = recordKey.ownerSessions({ namespace: '', name: '' }).slice(0, -1);
-    for (const [key, raw] of map) {
-      if (!key.startsWith(ownerPrefix)) continue;
-      const tsids = (raw as { value?: Envelope<Set<string>> }).value?.d;
-      for (const tsid of tsids ?? []) if (!map.has(recordKey.session(tsid))) tsids!.delete(tsid);
+    for (const stored of map.values()) {
+      if (typeof stored === 'string') continue;
+      for (const tsid of stored.tsids) if (!map.has(recordKey.session(tsid))) stored.tsids.delete(tsid);
     }
     return removed;
   }
@@ -166,20 +189,18 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   sweeper?.unref();
 
   // ---- refresh families -------------------------------------------------------------------
-  async function readFamily(familyId: string): Promise<Envelope<FamilyRecord>> {
-    const env = await readRaw<FamilyRecord>(recordKey.family(familyId));
-    if (env !== null && (env.e === null || env.e > now())) return env;
-    return { d: { tokenHashes: [], accessTokens: [], revokedAtMs: null }, e: null };
+  function readFamily(familyId: string): Envelope<FamilyRecord> {
+    return readLiveEnvelope<FamilyRecord>(recordKey.family(familyId)) ?? { d: { tokenHashes: [], accessTokens: [], revokedAtMs: null }, e: null };
   }
   async function denyAccess(jti: string, expMs: number): Promise<void> {
     if (expMs > now()) await write(recordKey.deniedAccess(jti), { expMs }, expMs);
   }
   /** Caller holds the family lock. */
   async function revokeFamilyLocked(familyId: string, nowMs: number): Promise<void> {
-    const family = await readFamily(familyId);
+    const family = readFamily(familyId);
     family.d.revokedAtMs ??= nowMs;
     for (const hash of family.d.tokenHashes) {
-      const token = await readRaw<RefreshTokenRecord>(recordKey.refresh(hash));
+      const token = readAny<RefreshTokenRecord>(recordKey.refresh(hash));
       if (token !== null && token.d.revokedAtMs === null) {
         await write(recordKey.refresh(hash), { ...token.d, revokedAtMs: nowMs }, token.e);
       }
@@ -189,31 +210,34 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   }
   /** Caller holds the family lock. A token created in a revoked family is born revoked. */
   async function addTokenLocked(record: RefreshTokenRecord): Promise<void> {
-    const family = await readFamily(record.familyId);
-    const token = { ...copy(record), revokedAtMs: record.revokedAtMs ?? family.d.revokedAtMs };
+    const family = readFamily(record.familyId);
+    const token = { ...record, revokedAtMs: record.revokedAtMs ?? family.d.revokedAtMs };
     await write(recordKey.refresh(record.hash), token, record.expiresAtMs);
     family.d.tokenHashes.push(record.hash);
     await write(recordKey.family(record.familyId), family.d, later(family.e, record.expiresAtMs));
   }
 
   // ---- sessions and upstream rows ---------------------------------------------------------
-  async function readIndex(tsid: string): Promise<Envelope<string[]> | null> {
-    const env = await readRaw<string[]>(recordKey.upstreamIndex(tsid));
-    return env !== null && (env.e === null || env.e > now()) ? env : null;
+  function readIndex(tsid: string): Envelope<string[]> | null {
+    return readLiveEnvelope<string[]>(recordKey.upstreamIndex(tsid));
   }
   /** Caller holds the tsid lock. */
   async function deleteUpstreamLocked(tsid: string): Promise<void> {
-    const index = await readIndex(tsid);
-    for (const provider of index?.d ?? []) await remove(recordKey.upstream(tsid, provider));
+    for (const provider of readIndex(tsid)?.d ?? []) await remove(recordKey.upstream(tsid, provider));
     await remove(recordKey.upstreamIndex(tsid));
   }
   async function removeFromOwnerIndex(owner: Owner, tsid: string): Promise<void> {
     await locks.run(`owner:${owner.namespace}/${owner.name}`, async () => {
-      (await readRaw<Set<string>>(recordKey.ownerSessions(owner)))?.d.delete(tsid);
+      ownerIndex(owner)?.tsids.delete(tsid);
     });
   }
-  function openRow(tsid: string, provider: string, row: UpstreamRow): UpstreamTokens {
-    return openUpstreamRow(cipher, tsid, provider, row.sealed, row.sessionExpiresAtMs);
+  /** The live upstream row: its sealed tokens and the session expiry it lives until. */
+  function upstreamRow(tsid: string, provider: string): { sealed: Buffer; sessionExpiresAtMs: number } | null {
+    const stored = storedLive(recordKey.upstream(tsid, provider));
+    return stored === null ? null : { sealed: sealedOf(stored), sessionExpiresAtMs: expiryOf(stored)! };
+  }
+  function openRow(tsid: string, provider: string, row: { sealed: Buffer; sessionExpiresAtMs: number }): UpstreamTokens {
+    return openUpstreamRowBytes(cipher, tsid, provider, row.sealed, row.sessionExpiresAtMs);
   }
 
   const store: MemoryAuthStore = {
@@ -226,7 +250,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           if ((await read<Client>(recordKey.client(client.clientId))) !== null) {
             throw new StoreError('already_exists', `client_id "${client.clientId}" is already registered`);
           }
-          await write(recordKey.client(client.clientId), copy(client), null);
+          await write(recordKey.client(client.clientId), client, null);
           clientCount += 1;
         });
       },
@@ -237,7 +261,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
 
     pending: {
       async put(state, pending, ttlMs) {
-        await write(recordKey.pending(state), copy(pending), now() + ttlMs);
+        await write(recordKey.pending(state), pending, now() + ttlMs);
       },
       async take(state) {
         return locks.run(recordKey.pending(state), async () => {
@@ -250,14 +274,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
 
     codes: {
       async create(codeHash, record) {
-        await write(recordKey.authCode(codeHash), { record: copy(record), used: false }, record.expiresAtMs);
+        await write(recordKey.authCode(codeHash), { record, used: false }, record.expiresAtMs);
       },
       async consume(codeHash) {
         return locks.run(recordKey.authCode(codeHash), async () => {
           const code = await read<{ record: AuthCodeRecord; used: boolean }>(recordKey.authCode(codeHash));
           if (code === null) return null;
           if (!code.used) await write(recordKey.authCode(codeHash), { ...code, used: true }, code.record.expiresAtMs);
-          return { record: copy(code.record), alreadyUsed: code.used };
+          return { record: code.record, alreadyUsed: code.used };
         });
       },
       async peek(codeHash) {
@@ -274,12 +298,12 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       },
       async rotate(oldHash, next, nowMs) {
         // The family id of a token never changes, so it can be read before taking the family lock.
-        const presented = await readRaw<RefreshTokenRecord>(recordKey.refresh(oldHash));
+        const presented = readAny<RefreshTokenRecord>(recordKey.refresh(oldHash));
         if (presented === null) return 'not_found';
         const familyId = presented.d.familyId;
         return locks.run(recordKey.family(familyId), async () => {
-          const current = await readRaw<RefreshTokenRecord>(recordKey.refresh(oldHash));
-          const family = await readFamily(familyId);
+          const current = readAny<RefreshTokenRecord>(recordKey.refresh(oldHash));
+          const family = readFamily(familyId);
           const outcome = decideRotate(current?.d ?? null, family.d.revokedAtMs !== null, nowMs);
           if (outcome === 'replay') await revokeFamilyLocked(familyId, nowMs);
           if (outcome === 'ok' && current !== null) {
@@ -314,29 +338,26 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         await denyAccess(jti, expMs);
       },
       async isDenied(jti) {
-        return peekLive(recordKey.deniedAccess(jti)) !== null;
+        return storedLive(recordKey.deniedAccess(jti)) !== null;
       },
     },
 
     sessions: {
       async create(session) {
         await locks.run(`tsid:${session.tsid}`, async () => {
-          await write(recordKey.session(session.tsid), copy(session), session.expiresAtMs);
+          await write(recordKey.session(session.tsid), session, session.expiresAtMs);
           await locks.run(`owner:${session.owner.namespace}/${session.owner.name}`, async () => {
-            // A Set mutated in place under the owner lock: one MCP server can have 100,000
-            // sessions, and copying an array per login made creation O(n) and flooded the heap.
-            const index = await readRaw<Set<string>>(recordKey.ownerSessions(session.owner));
-            const tsids = index?.d ?? new Set<string>();
-            tsids.add(session.tsid);
-            await write(recordKey.ownerSessions(session.owner), tsids, later(index?.e, session.expiresAtMs));
+            const index = ownerIndex(session.owner);
+            if (index === null) map.set(recordKey.ownerSessions(session.owner), { tsids: new Set([session.tsid]), e: session.expiresAtMs });
+            else {
+              index.tsids.add(session.tsid);
+              index.e = later(index.e, session.expiresAtMs);
+            }
           });
         });
       },
       async get(tsid) {
-        // Stored through `copy` (JSON-shaped), so a structural clone gives the caller the same
-        // private copy as `read` without the JSON round trip (one per token exchange).
-        const env = peekLive<Session>(recordKey.session(tsid));
-        return env === null ? null : cloneStored(env.d);
+        return read<Session>(recordKey.session(tsid));
       },
       async extend(tsid, expiresAtMs) {
         await locks.run(`tsid:${tsid}`, async () => {
@@ -344,18 +365,15 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           if (session === null) return;
           const extended = Math.max(session.expiresAtMs, expiresAtMs);
           await write(recordKey.session(tsid), { ...session, expiresAtMs: extended }, extended);
-          const index = await readIndex(tsid);
+          const index = readIndex(tsid);
           for (const provider of index?.d ?? []) {
-            const row = await read<UpstreamRow>(recordKey.upstream(tsid, provider));
-            if (row !== null) {
-              const rowExpiry = Math.max(row.sessionExpiresAtMs, extended);
-              await write(recordKey.upstream(tsid, provider), { ...row, sessionExpiresAtMs: rowExpiry }, rowExpiry);
-            }
+            const row = upstreamRow(tsid, provider);
+            if (row !== null) map.set(storedKey(recordKey.upstream(tsid, provider)), encodeSealed(row.sealed, Math.max(row.sessionExpiresAtMs, extended)));
           }
           if (index !== null) await write(recordKey.upstreamIndex(tsid), index.d, later(index.e, extended));
           await locks.run(`owner:${session.owner.namespace}/${session.owner.name}`, async () => {
-            const owners = await readRaw<Set<string>>(recordKey.ownerSessions(session.owner));
-            if (owners !== null) await write(recordKey.ownerSessions(session.owner), owners.d, later(owners.e, extended));
+            const owners = ownerIndex(session.owner);
+            if (owners !== null) owners.e = later(owners.e, extended);
           });
         });
       },
@@ -376,9 +394,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       },
       async deleteByOwner(owner) {
         const tsids = await locks.run(`owner:${owner.namespace}/${owner.name}`, async () => {
-          const index = await readRaw<Set<string>>(recordKey.ownerSessions(owner));
+          const index = ownerIndex(owner);
           await remove(recordKey.ownerSessions(owner));
-          return index !== null && (index.e === null || index.e > now()) ? [...index.d] : [];
+          return index !== null && (index.e === null || index.e > now()) ? [...index.tsids] : [];
         });
         let deleted = 0;
         for (const tsid of tsids) {
@@ -400,7 +418,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           throw new TypeError(`upstreamTokens.store: tokens.sessionExpiresAtMs (${tokens.sessionExpiresAtMs}) must be in the future`);
         }
         await locks.run(`tsid:${tsid}`, async () => {
-          const existing = await read<UpstreamRow>(recordKey.upstream(tsid, provider));
+          const existing = upstreamRow(tsid, provider);
           let previous: UpstreamTokens | null = null;
           if (existing !== null) {
             try {
@@ -410,26 +428,24 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
             }
           }
           const merged = mergeUpstreamTokens(previous, { ...tokens, provider });
-          const row: UpstreamRow = { sealed: sealUpstreamRow(cipher, tsid, provider, merged), sessionExpiresAtMs: merged.sessionExpiresAtMs };
-          await write(recordKey.upstream(tsid, provider), row, row.sessionExpiresAtMs);
-          const index = await readIndex(tsid);
+          map.set(storedKey(recordKey.upstream(tsid, provider)), encodeSealed(sealUpstreamRowBytes(cipher, tsid, provider, merged), merged.sessionExpiresAtMs));
+          const index = readIndex(tsid);
           const providers = (index?.d ?? []).filter((p) => p !== provider);
           providers.push(provider);
-          await write(recordKey.upstreamIndex(tsid), providers, later(index?.e, row.sessionExpiresAtMs));
-          await write(recordKey.userLatestUpstream(merged.userId, provider), { tsid }, row.sessionExpiresAtMs);
+          await write(recordKey.upstreamIndex(tsid), providers, later(index?.e, merged.sessionExpiresAtMs));
+          await write(recordKey.userLatestUpstream(merged.userId, provider), { tsid }, merged.sessionExpiresAtMs);
         });
       },
       async get(tsid, provider, nowMs) {
-        // The row is never handed out (only the freshly opened tokens are), so no copy.
-        const row = peekLive<UpstreamRow>(recordKey.upstream(tsid, provider))?.d;
-        if (row === undefined) return null;
+        const row = upstreamRow(tsid, provider);
+        if (row === null) return null;
         const tokens = openRow(tsid, provider, row);
         return { tokens, expired: isUpstreamExpired(tokens, nowMs) };
       },
       async getAll(tsid) {
         const result: Record<string, UpstreamTokens> = {};
-        for (const provider of (await readIndex(tsid))?.d ?? []) {
-          const row = await read<UpstreamRow>(recordKey.upstream(tsid, provider));
+        for (const provider of readIndex(tsid)?.d ?? []) {
+          const row = upstreamRow(tsid, provider);
           if (row !== null) result[provider] = openRow(tsid, provider, row);
         }
         return result;
@@ -440,7 +456,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       async deleteForProvider(tsid, provider) {
         await locks.run(`tsid:${tsid}`, async () => {
           await remove(recordKey.upstream(tsid, provider));
-          const index = await readIndex(tsid);
+          const index = readIndex(tsid);
           if (index !== null) {
             await write(
               recordKey.upstreamIndex(tsid),
@@ -453,7 +469,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       async latestForUser(userId, provider) {
         const pointer = await read<{ tsid: string }>(recordKey.userLatestUpstream(userId, provider));
         if (pointer === null) return null;
-        const row = await read<UpstreamRow>(recordKey.upstream(pointer.tsid, provider));
+        const row = upstreamRow(pointer.tsid, provider);
         if (row === null) return null;
         const tokens = openRow(pointer.tsid, provider, row);
         return tokens.userId === userId ? tokens : null;
@@ -470,7 +486,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
             if (user !== null) return user;
           }
           const user: User = { id: mapping?.userId ?? randomUUID(), createdAtMs: now() };
-          await write(recordKey.user(user.id), copy(user), null);
+          await write(recordKey.user(user.id), user, null);
           await write(mappingKey, { userId: user.id }, null);
           return user;
         });

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runStoreContract, TestClock } from './contract.test-suite.ts';
-import { createMemoryStore } from './memory-store.ts';
+import { createMemoryStore, type OwnerIndex, type StoredValue } from './memory-store.ts';
 
 const encryptionKeys = { activeKeyId: 'k1', keys: { k1: randomBytes(32) } };
 
 runStoreContract('memory', async (clock) => {
-  const map = new Map<string, unknown>();
+  const map = new Map<string, StoredValue>();
   const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
   return {
     store,
@@ -19,7 +19,7 @@ runStoreContract('memory', async (clock) => {
 describe('memory store specifics', () => {
   it('sweep() deletes expired records and keeps live ones', async () => {
     const clock = new TestClock();
-    const map = new Map<string, unknown>();
+    const map = new Map<string, StoredValue>();
     const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
     await store.denyList.deny('short', clock.ms + 1000);
     await store.denyList.deny('long', clock.ms + 5000);
@@ -33,7 +33,7 @@ describe('memory store specifics', () => {
 
   it('sweep() also drops expired sessions from their owner index, so it tracks live sessions only', async () => {
     const clock = new TestClock();
-    const map = new Map<string, unknown>();
+    const map = new Map<string, StoredValue>();
     const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
     const owner = { namespace: 'mcp-prod', name: 'github-tools' };
     const session = (tsid: string, ttlMs: number) => ({ tsid, owner, resource: 'r', clientId: 'c', userId: 'u', familyId: tsid, createdAtMs: clock.ms, expiresAtMs: clock.ms + ttlMs });
@@ -41,7 +41,7 @@ describe('memory store specifics', () => {
     await store.sessions.create(session('long', 60_000));
     clock.advance(1000);
     store.sweep();
-    const index = (map.get('session-owner:mcp-prod/github-tools') as { value: { d: Set<string> } }).value.d;
+    const index = (map.get('session-owner:mcp-prod/github-tools') as OwnerIndex).tsids;
     expect([...index]).toEqual(['long']);
     expect(await store.sessions.deleteByOwner(owner)).toBe(1);
     await store.close();
@@ -49,14 +49,13 @@ describe('memory store specifics', () => {
 
   it('reads with a rotated key set: rows written under the old key stay readable', async () => {
     const clock = new TestClock();
-    const map = new Map<string, unknown>();
+    const map = new Map<string, StoredValue>();
     const k1 = randomBytes(32);
     const before = createMemoryStore({ encryptionKeys: { activeKeyId: 'k1', keys: { k1 } }, now: clock.now, sweepIntervalMs: 0, map });
     const tokens = {
       provider: 'github',
       accessToken: 'a',
       refreshToken: 'r',
-      idToken: 'i',
       expiresAtMs: 0,
       sessionExpiresAtMs: clock.ms + 60_000,
       userId: 'u',
@@ -67,7 +66,8 @@ describe('memory store specifics', () => {
     const after = createMemoryStore({ encryptionKeys: { activeKeyId: 'k2', keys: { k1, k2: randomBytes(32) } }, now: clock.now, sweepIntervalMs: 0, map });
     expect((await after.upstreamTokens.get('tsid', 'github', clock.ms))?.tokens).toEqual(tokens);
     await after.upstreamTokens.store('tsid', 'github', { ...tokens, accessToken: 'a2', refreshToken: '' });
-    expect(JSON.stringify([...map.values()])).toContain('v1.k2.');
+    // The binary sealed row names its key: format 0x01, key id length 2, "k2".
+    expect(map.get('upstream:tsid:github')).toContain(',\x01\x02k2');
     expect((await after.upstreamTokens.get('tsid', 'github', clock.ms))?.tokens).toMatchObject({ accessToken: 'a2', refreshToken: 'r' });
     // A store without k1 any more reports the row as undecryptable instead of returning garbage.
     const retired = createMemoryStore({ encryptionKeys: { activeKeyId: 'k3', keys: { k3: randomBytes(32) } }, now: clock.now, sweepIntervalMs: 0, map });
@@ -77,12 +77,12 @@ describe('memory store specifics', () => {
 
   it('a ciphertext copied to another session row fails with decrypt_failed', async () => {
     const clock = new TestClock();
-    const map = new Map<string, unknown>();
+    const map = new Map<string, StoredValue>();
     const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
-    const tokens = { provider: 'github', accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresAtMs: 0, sessionExpiresAtMs: clock.ms + 60_000, userId: 'u', upstreamSubject: 's', clientId: 'c' };
+    const tokens = { provider: 'github', accessToken: 'a', refreshToken: 'r', expiresAtMs: 0, sessionExpiresAtMs: clock.ms + 60_000, userId: 'u', upstreamSubject: 's', clientId: 'c' };
     await store.upstreamTokens.store('victim', 'github', tokens);
     await store.upstreamTokens.store('attacker', 'github', { ...tokens, accessToken: 'mine' });
-    map.set('upstream:attacker:github', map.get('upstream:victim:github'));
+    map.set('upstream:attacker:github', map.get('upstream:victim:github')!);
     await expect(store.upstreamTokens.get('attacker', 'github', clock.ms)).rejects.toMatchObject({ code: 'decrypt_failed' });
     await store.close();
   });

@@ -106,7 +106,6 @@ describe('redis store specifics', () => {
       provider: 'github',
       accessToken: 'a',
       refreshToken: 'r',
-      idToken: 'i',
       expiresAtMs: 0,
       sessionExpiresAtMs: clock.ms + 3_600_000,
       userId: 'u',

@@ -89,7 +89,6 @@ export interface UpstreamTokens {
   provider: string;
   accessToken: string;
   refreshToken: string;
-  idToken: string;
   /** 0 = the IdP gave no expiry: treated as non-expiring. */
   expiresAtMs: number;
   sessionExpiresAtMs: number;

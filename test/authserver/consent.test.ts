@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeLogin } from '../../src/dev/headless-login.ts';
-import { createMemoryStore } from '../../src/store/index.ts';
+import { createMemoryStore, type StoredValue } from '../../src/store/index.ts';
 import { answerConsent, registerClient, RESOURCE, startStack, testEncryptionKeys, type Stack } from './harness.ts';
 
 const VERIFIER = 'dBjftJeZ4CVP-mJ0zmYXy1BFpBt1qa-HIp7u6klmUk4';
@@ -17,7 +17,7 @@ const EVIL_REDIRECT = 'https://evil.example/cb';
 let stack: Stack;
 let evilClient: string;
 // The memory store's own Map, to see which upstream-token rows exist (their keys start `upstream:`).
-const stored = new Map<string, unknown>();
+const stored = new Map<string, StoredValue>();
 const upstreamRows = () => [...stored.keys()].filter((k) => k.startsWith('upstream:'));
 
 beforeAll(async () => {

@@ -38,12 +38,12 @@ export async function makeKey(): Promise<TestKey> {
 
 export class CountingRefresher implements UpstreamRefresher {
   calls = 0;
-  next: () => Promise<{ accessToken: string; refreshToken: string; idToken: string; expiresAtMs: number }>;
+  next: () => Promise<{ accessToken: string; refreshToken: string; expiresAtMs: number }>;
   constructor(
     readonly name: string,
     now: () => number,
   ) {
-    this.next = async () => ({ accessToken: `refreshed-${randomUUID()}`, refreshToken: 'rt-2', idToken: '', expiresAtMs: now() + 3_600_000 });
+    this.next = async () => ({ accessToken: `refreshed-${randomUUID()}`, refreshToken: 'rt-2', expiresAtMs: now() + 3_600_000 });
   }
   refresh(_rt: string) {
     this.calls += 1;
@@ -155,7 +155,6 @@ export async function startHarness(options: { allowedSubjects?: Partial<AllowedS
         provider: UPSTREAM,
         accessToken: `upstream-at-${randomUUID()}`,
         refreshToken: 'upstream-rt-1',
-        idToken: 'upstream-id',
         expiresAtMs: now() + 3_600_000,
         sessionExpiresAtMs: session.expiresAtMs,
         userId: session.userId,

@@ -31,7 +31,6 @@ describe('upstream refresh across replicas (Redis lease)', () => {
       provider: 'idp',
       accessToken: 'old',
       refreshToken: 'rt-1',
-      idToken: '',
       expiresAtMs: now + 5_000,
       sessionExpiresAtMs: now + 86_400_000,
       userId: 'u',
@@ -46,7 +45,7 @@ describe('upstream refresh across replicas (Redis lease)', () => {
       async refresh(rt) {
         spent.push(rt);
         await gate;
-        return { accessToken: 'new', refreshToken: 'rt-2', idToken: '', expiresAtMs: Date.now() + 3_600_000 };
+        return { accessToken: 'new', refreshToken: 'rt-2', expiresAtMs: Date.now() + 3_600_000 };
       },
     };
     const ra = new UpstreamRefreshCoordinator({ ...a, now: Date.now, leaseWaitPollMs: 5 }).ensureFresh('tsid-1', idp);

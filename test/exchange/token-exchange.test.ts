@@ -420,7 +420,7 @@ describe('internal token exchange: upstream refresh (steps 11–12)', () => {
   it('refreshes an expiring row once, returns the new token and keeps the old refresh token if not rotated', async () => {
     const { session } = await h.seedSession({}, { expiresAtMs: Date.now() + 10_000 });
     const calls = h.refresher.calls;
-    h.refresher.next = async () => ({ accessToken: 'fresh-at', refreshToken: '', idToken: '', expiresAtMs: Date.now() + 3_600_000 });
+    h.refresher.next = async () => ({ accessToken: 'fresh-at', refreshToken: '', expiresAtMs: Date.now() + 3_600_000 });
     const agent = await h.clientAgent();
     const token = await h.mint(session);
     const [a, b] = await Promise.all([h.exchange(agent, exchangeForm(token)), h.exchange(agent, exchangeForm(token))]);
@@ -428,7 +428,7 @@ describe('internal token exchange: upstream refresh (steps 11–12)', () => {
     expect(b.body.access_token).toBe('fresh-at');
     expect(h.refresher.calls).toBe(calls + 1);
     const row = await h.store.upstreamTokens.get(session.tsid, UPSTREAM, Date.now());
-    expect(row?.tokens).toMatchObject({ accessToken: 'fresh-at', refreshToken: 'upstream-rt-1', idToken: 'upstream-id' });
+    expect(row?.tokens).toMatchObject({ accessToken: 'fresh-at', refreshToken: 'upstream-rt-1' });
     expect(h.audit.filter((e) => e.upstream_refreshed === true).length).toBeGreaterThanOrEqual(1);
   });
 

@@ -86,7 +86,6 @@ function handleCallback(ctx: AuthServerContext) {
         provider: upstream.name,
         accessToken: tokens.accessToken,
         refreshToken,
-        idToken: tokens.idToken,
         expiresAtMs: tokens.expiresAtMs,
         sessionExpiresAtMs,
         userId,

@@ -19,7 +19,6 @@ export class UpstreamError extends Error {
 export interface UpstreamTokenSet {
   accessToken: string;
   refreshToken: string;
-  idToken: string;
   /** 0 when the IdP sent no expires_in (treated as non-expiring, spec §5.2). */
   expiresAtMs: number;
   subject: string;
@@ -120,7 +119,6 @@ export function createUpstreamIdp(config: UpstreamConfig, options: UpstreamIdpOp
       return {
         accessToken: tokens.access_token,
         refreshToken: tokens.refresh_token ?? '',
-        idToken: tokens.id_token,
         expiresAtMs: expiresAt(tokens.expires_in, options.now),
         subject: claims.sub,
       };
@@ -133,7 +131,6 @@ export function createUpstreamIdp(config: UpstreamConfig, options: UpstreamIdpOp
         return {
           accessToken: tokens.access_token,
           refreshToken: tokens.refresh_token ?? '',
-          idToken: tokens.id_token ?? '',
           expiresAtMs: expiresAt(tokens.expires_in, options.now),
           ...(sub ? { subject: sub } : {}),
         };

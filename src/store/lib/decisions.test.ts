@@ -43,7 +43,6 @@ describe('mergeUpstreamTokens', () => {
     provider: 'github',
     accessToken: 'at-1',
     refreshToken: 'rt-1',
-    idToken: 'id-1',
     expiresAtMs: now,
     sessionExpiresAtMs: now + 1000,
     userId: 'u',
@@ -51,13 +50,13 @@ describe('mergeUpstreamTokens', () => {
     clientId: 'c',
   };
 
-  it('keeps the stored refresh and ID token when the new ones are empty', () => {
-    const merged = mergeUpstreamTokens(base, { ...base, accessToken: 'at-2', refreshToken: '', idToken: '' });
-    expect(merged).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-1', idToken: 'id-1' });
+  it('keeps the stored refresh token when the new one is empty', () => {
+    const merged = mergeUpstreamTokens(base, { ...base, accessToken: 'at-2', refreshToken: '' });
+    expect(merged).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-1' });
   });
 
   it('takes rotated values and the incoming row when there is nothing stored', () => {
-    expect(mergeUpstreamTokens(base, { ...base, refreshToken: 'rt-2', idToken: 'id-2' })).toMatchObject({ refreshToken: 'rt-2', idToken: 'id-2' });
+    expect(mergeUpstreamTokens(base, { ...base, refreshToken: 'rt-2' })).toMatchObject({ refreshToken: 'rt-2' });
     expect(mergeUpstreamTokens(null, { ...base, refreshToken: '' }).refreshToken).toBe('');
   });
 });

@@ -27,14 +27,14 @@ export function decideRotate(token: RefreshTokenState | null, familyRevoked: boo
 
 /**
  * Upstream token update rule [OTHER-RFC 0058, spec §5.5]: an IdP that does not rotate its refresh
- * token, or returns no ID token on refresh, sends an empty value; keep the stored one then.
+ * token sends none (empty); keep the stored one then. (The upstream ID token is not stored at all:
+ * nothing reads it after the callback, and it carries the user's profile claims.)
  */
 export function mergeUpstreamTokens(existing: UpstreamTokens | null, incoming: UpstreamTokens): UpstreamTokens {
   if (existing === null) return incoming;
   return {
     ...incoming,
     refreshToken: incoming.refreshToken === '' ? existing.refreshToken : incoming.refreshToken,
-    idToken: incoming.idToken === '' ? existing.idToken : incoming.idToken,
   };
 }
 
