@@ -40,7 +40,7 @@ async function runWebhook(flags: WebhookFlags): Promise<void> {
   const featureGates = parseFeatureGates(flags.featureGates);
   const [{ createLogger }, webhooks] = await Promise.all([import('../../telemetry/index.ts'), import('../../../webhooks/index.ts')]);
   const logger = createLogger({ name: 'webhook', level: flags.logLevel });
-  const kubeConfig = await loadKubeConfig(flags.kubeconfig);
+  const kubeConfig = webhooks.loadKubeConfig(flags.kubeconfig);
   let lookup: Awaited<ReturnType<typeof webhooks.createInformerLookup>> | undefined;
   if (kubeConfig) {
     lookup = webhooks.createInformerLookup({ kubeConfig, logger, ...(flags.namespace ? { namespace: flags.namespace } : {}) });
@@ -70,20 +70,6 @@ async function runWebhook(flags: WebhookFlags): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-}
-
-async function loadKubeConfig(file: string | undefined) {
-  if (!file && !process.env.KUBERNETES_SERVICE_HOST) return undefined;
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    if (file) kc.loadFromFile(file);
-    else kc.loadFromCluster();
-  } catch (err) {
-    throw new Error(`--kubeconfig ${file ?? '(in-cluster)'}: cannot load: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!kc.getCurrentCluster()) throw new Error(`--kubeconfig ${file ?? '(in-cluster)'}: no current cluster`);
-  return kc;
 }
 
 /** `MultiUpstreamIdp=true,Other=false` → `{MultiUpstreamIdp: true}`; unknown gates and values are errors. */
