@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { allowed, denied, encodeReviewResponse, errored, frozenPatchValue, patched, toReviewResponse } from './responses.ts';
+import { allowed, denied, encodeReviewResponse, encodeReviewResponseBytes, errored, frozenPatchValue, patched, toReviewResponse } from './responses.ts';
 import { patchFromRaw } from './patch-from-raw.ts';
 import type { JsonPatchOperation } from './types.ts';
 import fastJsonPatch from 'fast-json-patch';
@@ -101,5 +101,35 @@ describe('encodeReviewResponse', () => {
     }).toThrow(TypeError);
     const response = patched([{ op: 'add', path: '/spec/volumes/0', value: material.volumes[0] }]);
     expect(encodeReviewResponse('u', response)).toBe(JSON.stringify(toReviewResponse('u', response)));
+  });
+
+  it('the bytes the server writes are the UTF-8 of the same text', () => {
+    const response = denied([{ path: 'spec.é', rule: 'r', message: 'naïve ✓' }], ['w']);
+    const bytes = encodeReviewResponseBytes('ü-1', response);
+    expect(bytes.equals(Buffer.from(JSON.stringify(toReviewResponse('ü-1', response)), 'utf8'))).toBe(true);
+  });
+
+  it('property: patches of registered values, whose base64 text is remembered, stay exact when encoded again', () => {
+    // A small pool of registered values and look-alike paths, so the same and nearly the same patches recur.
+    const pool = [
+      frozenPatchValue({ name: 'a', secret: { secretName: 's' } }),
+      frozenPatchValue({ name: 'a', secret: { secretName: 's' } }),
+      frozenPatchValue([{ name: 'b' }]),
+      frozenPatchValue({ mountPath: '/x;1:' }),
+    ];
+    const op = fc.record({
+      op: fc.constantFrom('add', 'replace'),
+      path: fc.constantFrom('/spec/volumes/1', '/spec/volumes/11', '/spec/volumes/1;1', '1:', ''),
+      value: fc.oneof(fc.constantFrom(...pool), fc.constant({ name: 'a', secret: { secretName: 's' } })),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 3 }), fc.string(), (ops, uid) => {
+        const response = patched(ops as JsonPatchOperation[]);
+        const expected = JSON.stringify(toReviewResponse(uid, response));
+        expect(encodeReviewResponse(uid, response)).toBe(expected);
+        expect(encodeReviewResponse(uid, response)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -89,18 +89,40 @@ export function toReviewResponse(uid: string, response: AdmissionResponse): Admi
  * encodeReviewResponse('uid-1', allowed()) // '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"uid-1","allowed":true}}'
  */
 export function encodeReviewResponse(uid: string, response: AdmissionResponse): string {
-  let out = `${REVIEW_PREFIX}${JSON.stringify(uid)},"allowed":${response.allowed ? 'true' : 'false'}`;
-  if (response.status) out += `,"status":${JSON.stringify(response.status)}`;
+  return encodeReviewResponseBytes(uid, response).toString('utf8');
+}
+
+/**
+ * {@link encodeReviewResponse} as the UTF-8 bytes the server writes, assembled straight into one
+ * Buffer (outside the V8 heap): per review, only the uid's JSON is new text; a patch whose values
+ * are all registered with {@link frozenPatchValue} (pod injection) reuses its remembered base64
+ * text (issue 7: less young-generation garbage per review, and no base64 encoding per review).
+ *
+ * @example
+ * encodeReviewResponseBytes('uid-1', allowed()).toString() // same text as encodeReviewResponse
+ */
+export function encodeReviewResponseBytes(uid: string, response: AdmissionResponse): Buffer {
+  const parts = [REVIEW_PREFIX, JSON.stringify(uid), response.allowed ? ',"allowed":true' : ',"allowed":false'];
+  if (response.status) parts.push(',"status":', JSON.stringify(response.status));
   // Base64 has no character JSON would escape.
-  if (response.patch && response.patch.length > 0) out += `,"patch":"${Buffer.from(patchJson(response.patch)).toString('base64')}","patchType":"JSONPatch"`;
-  if (response.warnings && response.warnings.length > 0) out += `,"warnings":${JSON.stringify(response.warnings)}`;
-  return `${out}}}`;
+  if (response.patch && response.patch.length > 0) parts.push(',"patch":"', patchBase64(response.patch), '","patchType":"JSONPatch"');
+  if (response.warnings && response.warnings.length > 0) parts.push(',"warnings":', JSON.stringify(response.warnings));
+  parts.push('}}');
+  let length = 0;
+  for (const part of parts) length += Buffer.byteLength(part, 'utf8');
+  const out = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const part of parts) offset += out.write(part, offset, 'utf8');
+  return out;
 }
 
 const REVIEW_PREFIX = `{"apiVersion":${JSON.stringify(ADMISSION_API_VERSION)},"kind":${JSON.stringify(ADMISSION_KIND)},"response":{"uid":`;
 
 /** JSON text of the objects registered by {@link frozenPatchValue}. */
 const frozenJson = new WeakMap<object, string>();
+/** Identity of each registered object in {@link patchKey}s; never reused, so a key naming a collected object never matches again. */
+const frozenIds = new WeakMap<object, number>();
+let lastFrozenId = 0;
 
 /**
  * Deep-freezes `value` and remembers the JSON text of it and of every object inside it, so that a
@@ -117,7 +139,48 @@ export function frozenPatchValue<T>(value: T): T {
   for (const child of Object.values(value)) frozenPatchValue(child);
   Object.freeze(value);
   frozenJson.set(value, JSON.stringify(value));
+  frozenIds.set(value, ++lastFrozenId);
   return value;
+}
+
+/** Base64 patch texts by {@link patchKey}; emptied when full (one entry per distinct injection in practice). */
+const patchBase64ByKey = new Map<string, string>();
+const PATCH_CACHE_ENTRIES = 256;
+
+/** `base64(JSON.stringify(ops))`, remembered when every value is a registered (immutable) object. */
+function patchBase64(ops: JsonPatchOperation[]): string {
+  const key = patchKey(ops);
+  if (key !== undefined) {
+    const known = patchBase64ByKey.get(key);
+    if (known !== undefined) return known;
+  }
+  const text = Buffer.from(patchJson(ops)).toString('base64');
+  if (key !== undefined) {
+    if (patchBase64ByKey.size >= PATCH_CACHE_ENTRIES) patchBase64ByKey.clear();
+    patchBase64ByKey.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * Names `ops` exactly, when each is a plain `{op, path, value}` with string `op` and `path` and a
+ * registered `value` (whose text is fixed: deep-frozen): the op and path texts, length-prefixed,
+ * and the value's identity. Undefined for anything else (encoded every time).
+ */
+function patchKey(ops: JsonPatchOperation[]): string | undefined {
+  let key = '';
+  for (const entry of ops) {
+    const op = entry as unknown as Record<string, unknown> | undefined;
+    if (typeof op !== 'object' || op === null || Array.isArray(op) || typeof op.toJSON === 'function') return undefined;
+    const keys = Object.keys(op);
+    if (keys.length !== 3 || keys[0] !== 'op' || keys[1] !== 'path' || keys[2] !== 'value') return undefined;
+    const { op: name, path, value } = op;
+    if (typeof name !== 'string' || typeof path !== 'string' || typeof value !== 'object' || value === null) return undefined;
+    const id = frozenIds.get(value);
+    if (id === undefined) return undefined;
+    key += `${name.length}:${name}${path.length}:${path}${id};`;
+  }
+  return key;
 }
 
 /** `JSON.stringify(ops)`, byte for byte, reusing the remembered text of frozen values. */
