@@ -57,6 +57,11 @@ export function forwardRequest(
   headers.authorization = `Bearer ${target.upstreamToken}`;
   if (incoming['content-length']) headers['content-length'] = incoming['content-length'];
   return new Promise<void>((resolve, reject) => {
+    // The client went away while its token was checked: nothing to forward.
+    if (res.destroyed) {
+      resolve();
+      return;
+    }
     let path: string;
     try {
       path = upstreamPath(target.origin, req.url ?? '/');
@@ -164,6 +169,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    // The client's connection closed (the error is then its request body's or our abort): not
+    // the MCP server's failure.
+    const clientGone = this.#clientGone || this.#res.destroyed || (this.#req.socket?.destroyed ?? true);
     this.#res.off('close', this.#onClose);
     this.#res.off('drain', this.#onDrain);
     if (this.#hasBody && !this.#req.destroyed) {
@@ -171,7 +179,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       this.#req.on('error', noop);
       this.#req.destroy(err);
     }
-    if (this.#clientGone) {
+    if (clientGone) {
       this.#done();
     } else if (this.#started) {
       // The MCP server went away mid-response: tear down the client's response too.

@@ -229,6 +229,114 @@ describe('proxy: exchange and forwarding', () => {
     }
   });
 
+  it.each([
+    ['while sending its body', false],
+    ['while waiting for the answer', true],
+  ])('a client that goes away %s is not reported as an MCP server failure', async (_when, sendWholeBody) => {
+    let upstreamGotRequest: () => void = () => undefined;
+    const gotRequest = new Promise<void>((resolve) => (upstreamGotRequest = resolve));
+    let upstreamClosed: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    // Never answers: the client gives up first.
+    const silent = http.createServer((req) => {
+      req.socket.on('close', upstreamClosed);
+      req.resume();
+      if (sendWholeBody) req.on('end', upstreamGotRequest);
+      else upstreamGotRequest();
+    });
+    const port = await listen(silent);
+    const events: Array<{ outcome: string; reason: string }> = [];
+    let evented: () => void = () => undefined;
+    const firstEvent = new Promise<void>((resolve) => (evented = resolve));
+    const p = await startProxy(
+      createProxy({
+        resourceUrl: RESOURCE,
+        issuer: ISSUER,
+        jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
+        upstreamUrl: `http://127.0.0.1:${port}`,
+        exchanger,
+        onEvent: (e) => {
+          events.push(e);
+          evented();
+        },
+      }),
+      { host: '127.0.0.1', port: 0 },
+    );
+    try {
+      const s = await h.seedSession();
+      const jwt = await h.mint(s.session);
+      const body = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
+      const client = http.request(`http://127.0.0.1:${p.address().port}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'content-length': String(sendWholeBody ? body.length : 1000) },
+      });
+      client.on('error', () => undefined);
+      client.write(body);
+      await gotRequest;
+      client.destroy();
+      await closed; // the upstream request is torn down with the client's
+      await firstEvent;
+      expect(events).toEqual([expect.objectContaining({ outcome: 'forwarded' })]);
+    } finally {
+      await p.close();
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('a client that goes away while its token is checked is not forwarded nor reported as an MCP server failure', async () => {
+    let upstreamCalls = 0;
+    const upstream = http.createServer((_req, res) => {
+      upstreamCalls++;
+      res.end('{}');
+    });
+    const port = await listen(upstream);
+    let exchangeStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (exchangeStarted = resolve));
+    let clientClosed: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (clientClosed = resolve));
+    const events: Array<{ outcome: string; reason: string }> = [];
+    let evented: () => void = () => undefined;
+    const firstEvent = new Promise<void>((resolve) => (evented = resolve));
+    const p = await startProxy(
+      createProxy({
+        resourceUrl: RESOURCE,
+        issuer: ISSUER,
+        jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
+        upstreamUrl: `http://127.0.0.1:${port}`,
+        // The exchange answers only once the proxy has seen the client's connection close.
+        exchanger: {
+          exchange: async (token, tsid) => {
+            exchangeStarted();
+            await closed;
+            return exchanger.exchange(token, tsid);
+          },
+        },
+        onEvent: (e) => {
+          events.push(e);
+          evented();
+        },
+      }),
+      { host: '127.0.0.1', port: 0 },
+    );
+    p.server.on('connection', (socket) => socket.on('close', clientClosed));
+    try {
+      const s = await h.seedSession();
+      const client = http.request(`http://127.0.0.1:${p.address().port}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await h.mint(s.session)}`, 'content-type': 'application/json' } });
+      client.on('error', () => undefined);
+      client.end('{}');
+      await started;
+      client.destroy();
+      await firstEvent;
+      expect(events).toEqual([expect.objectContaining({ outcome: 'forwarded' })]);
+      expect(upstreamCalls).toBe(0);
+    } finally {
+      await p.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
   it('refetches the JWKS on an unknown kid (signing-key rotation) and then accepts the new key', async () => {
     const keys: JWK[] = [{ ...(h.keys.active.publicKey.export({ format: 'jwk' }) as JWK), kid: h.keys.active.kid, alg: 'ES256' }];
     let fetches = 0;
