@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { FileCertSource, ReloadingAgent } from '../pki/index.ts';
 import { MAX_CACHE_TTL_MS, type ExchangeClientConfig } from './client-config.ts';
 
@@ -21,6 +21,8 @@ export class ExchangeClientError extends Error {
 /** Spec §4.4: an entry is used only while `now + 30 s < upstream expiry`. */
 export const SAFETY_BUFFER_MS = 30_000;
 const ERROR_BODY_LIMIT_BYTES = 1024;
+/** An answer larger than this is not a token response (it is refused, not buffered further). */
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 interface CacheEntry {
   accessToken: string;
@@ -59,7 +61,8 @@ export class ExchangeClient {
   readonly #cache: LRUCache<string, CacheEntry>;
   readonly #inFlight = new Map<string, Promise<CacheEntry>>();
   readonly #sweep: NodeJS.Timeout;
-  readonly #endpoint: string;
+  readonly #origin: string;
+  readonly #path: string;
   /** Number of requests sent to the auth server (cache misses), for tests and metrics. */
   requests = 0;
 
@@ -67,7 +70,9 @@ export class ExchangeClient {
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#totalTimeoutMs = options.totalTimeoutMs ?? 10_000;
-    this.#endpoint = `${this.#config.url}/internal/token-exchange`;
+    const endpoint = new URL(`${this.#config.url}/internal/token-exchange`);
+    this.#origin = endpoint.origin;
+    this.#path = endpoint.pathname;
     this.#agent = new ReloadingAgent(options.source, {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       ...(options.servername ? { servername: options.servername } : {}),
@@ -128,20 +133,14 @@ export class ExchangeClient {
       ...(this.#config.upstreamIdp ? { audience: this.#config.upstreamIdp } : {}),
     });
     this.requests += 1;
-    let res: Dispatcher.ResponseData;
+    let res: ExchangeResponse;
     try {
-      res = await request(this.#endpoint, {
-        dispatcher: this.#agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        signal: AbortSignal.timeout(this.#totalTimeoutMs),
-      });
+      res = await postForm(this.#agent, { origin: this.#origin, path: this.#path, body: form.toString() }, this.#totalTimeoutMs);
     } catch (err) {
       throw new ExchangeClientError('unavailable', 'the auth server is unreachable', (err as { code?: string }).code ?? (err as Error).name);
     }
     if (res.statusCode !== 200) {
-      const { error, text } = await readErrorBody(res);
+      const { error, text } = parseErrorBody(res.body);
       const detail = `status ${res.statusCode}${error ? ` error ${error}` : ''}${text ? `: ${text}` : ''}`;
       if (error === 'invalid_grant') throw new ExchangeClientError('invalid_grant', 'the session is no longer valid', detail);
       if (res.statusCode === 401 || res.statusCode === 403) throw new ExchangeClientError('forbidden', 'this MCP server is not allowed to use the session', detail);
@@ -149,11 +148,12 @@ export class ExchangeClient {
     }
     let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
     try {
-      body = (await res.body.json()) as typeof body;
+      if (res.truncated) throw new Error('body too large');
+      body = JSON.parse(utf8Text(res.body)) as typeof body;
     } catch {
       throw new ExchangeClientError('unavailable', 'the auth server sent an invalid response', 'body is not JSON');
     }
-    if (typeof body.access_token !== 'string' || body.access_token === '') {
+    if (typeof body !== 'object' || body === null || typeof body.access_token !== 'string' || body.access_token === '') {
       throw new ExchangeClientError('unavailable', 'the auth server sent an invalid response', 'no access_token');
     }
     const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 0;
@@ -176,21 +176,8 @@ export function cacheTtlMs(entry: Pick<CacheEntry, 'upstreamExpiresAtMs'>, nowMs
   return Math.max(0, ttl);
 }
 
-async function readErrorBody(res: Dispatcher.ResponseData): Promise<{ error?: string; text: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      chunks.push(buf);
-      size += buf.length;
-      if (size >= ERROR_BODY_LIMIT_BYTES) break;
-    }
-  } catch {
-    // ignore: the status is what matters
-  }
-  res.body.destroy();
-  const text = Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT_BYTES).toString('utf8');
+function parseErrorBody(body: Buffer): { error?: string; text: string } {
+  const text = body.subarray(0, ERROR_BODY_LIMIT_BYTES).toString('utf8');
   try {
     const parsed = JSON.parse(text) as { error?: unknown; error_description?: unknown };
     const error = typeof parsed.error === 'string' ? parsed.error : undefined;
@@ -198,5 +185,114 @@ async function readErrorBody(res: Dispatcher.ResponseData): Promise<{ error?: st
     return { ...(error ? { error } : {}), text: description };
   } catch {
     return { text: '' };
+  }
+}
+
+/** UTF-8 text of a body without a leading byte-order mark (as undici's body.json() reads it). */
+function utf8Text(body: Buffer): string {
+  const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  return body.toString('utf8', start);
+}
+
+interface ExchangeResponse {
+  statusCode: number;
+  body: Buffer;
+  /** The body went on past what was read (the error body limit, or BODY_LIMIT_BYTES). */
+  truncated: boolean;
+}
+
+/**
+ * POSTs a form and reads the answer, bounded by `timeoutMs` overall (connect, headers and body):
+ * an undici dispatch handler rather than request() with AbortSignal.timeout(), which builds an
+ * AbortSignal, a timer and a FinalizationRegistry entry per exchange; on Node 20 each AbortSignal
+ * gets its own hidden class and outlives the young generation with what it references (issue 7).
+ * A non-200 body is read up to ERROR_BODY_LIMIT_BYTES, a 200 body up to BODY_LIMIT_BYTES.
+ */
+function postForm(dispatcher: Dispatcher, target: { origin: string; path: string; body: string }, timeoutMs: number): Promise<ExchangeResponse> {
+  return new Promise((resolve, reject) => {
+    dispatcher.dispatch(
+      {
+        origin: target.origin,
+        path: target.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: target.body,
+      },
+      new FormResponseHandler(resolve, reject, timeoutMs),
+    );
+  });
+}
+
+class FormResponseHandler implements Dispatcher.DispatchHandler {
+  readonly #resolve: (res: ExchangeResponse) => void;
+  readonly #reject: (err: Error) => void;
+  readonly #timer: NodeJS.Timeout;
+  #controller: Dispatcher.DispatchController | null = null;
+  #settled = false;
+  #timedOut: Error | null = null;
+  #statusCode = 0;
+  #limit = BODY_LIMIT_BYTES;
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(resolve: (res: ExchangeResponse) => void, reject: (err: Error) => void, timeoutMs: number) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(this.#onTimeout, timeoutMs);
+    this.#timer.unref();
+  }
+
+  readonly #onTimeout = (): void => {
+    const err = new Error('the exchange took too long');
+    err.name = 'TimeoutError';
+    this.#timedOut = err;
+    this.#controller?.abort(err);
+    this.#fail(err);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#timedOut) controller.abort(this.#timedOut);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode < 200) return;
+    this.#statusCode = statusCode;
+    if (statusCode !== 200) this.#limit = ERROR_BODY_LIMIT_BYTES;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    if (this.#size >= this.#limit) {
+      // Enough read: the rest is not wanted (the answer is settled before the abort reports back).
+      this.#settle({ statusCode: this.#statusCode, body: Buffer.concat(this.#chunks, this.#size), truncated: this.#size > this.#limit || this.#statusCode === 200 });
+      controller.abort(new Error('response body limit'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#settle({ statusCode: this.#statusCode, body: this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size), truncated: false });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.#fail(this.#timedOut ?? err);
+  }
+
+  #settle(res: ExchangeResponse): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#chunks = [];
+    this.#resolve(res);
+  }
+
+  #fail(err: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#chunks = [];
+    this.#reject(err);
   }
 }

@@ -1,8 +1,10 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCertSource, createCA, issueClientCert, writeBundle, type CertBundle } from '../../src/pki/index.ts';
+import { FileCertSource, createCA, issueClientCert, issueServerCert, writeBundle, type CertBundle } from '../../src/pki/index.ts';
 import { ExchangeClient, ExchangeClientError, parseClientConfig } from '../../src/proxy/index.ts';
 import { OWNER, TRUST_DOMAIN, UPSTREAM, startHarness, type Harness } from '../exchange/index.ts';
 
@@ -19,7 +21,7 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function makeClient(opts: { identity?: string; trust?: CertBundle; url?: string } = {}) {
+async function makeClient(opts: { identity?: string; trust?: CertBundle; url?: string; totalTimeoutMs?: number } = {}) {
   const d = join(dir, `c${n++}`);
   const cert = await issueClientCert(h.ca, {
     commonName: 'proxy',
@@ -40,7 +42,7 @@ async function makeClient(opts: { identity?: string; trust?: CertBundle; url?: s
       cache_max_entries: 100,
     }),
   );
-  const client = new ExchangeClient({ config, source, now: () => clock.ms });
+  const client = new ExchangeClient({ config, source, now: () => clock.ms, ...(opts.totalTimeoutMs ? { totalTimeoutMs: opts.totalTimeoutMs } : {}) });
   return {
     client,
     clock,
@@ -127,6 +129,59 @@ describe('ExchangeClient', () => {
     const s = await session();
     await expect(c.client.exchange(s.jwt, s.tsid)).rejects.toMatchObject({ code: 'unavailable' });
     await c.close();
+  });
+
+  describe('against a stand-in auth server', () => {
+    let standIn: https.Server;
+    let answer: (res: import('node:http').ServerResponse) => void = () => undefined;
+    beforeAll(async () => {
+      const cert = await issueServerCert(h.ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+      standIn = https.createServer({ cert: cert.certPem, key: cert.keyPem, ca: h.ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+        req.resume();
+        req.on('end', () => answer(res));
+      });
+      await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => {
+      standIn?.closeAllConnections();
+      standIn?.close();
+    });
+    const url = () => `https://localhost:${(standIn.address() as AddressInfo).port}`;
+
+    it('an auth server that does not answer within the total timeout → unavailable (TimeoutError)', async () => {
+      answer = () => undefined;
+      const c = await makeClient({ url: url(), totalTimeoutMs: 300 });
+      const s = await session();
+      await expect(c.client.exchange(s.jwt, s.tsid)).rejects.toMatchObject({ code: 'unavailable', detail: 'TimeoutError' });
+      await c.close();
+    });
+
+    it('reads a token answer that starts with a byte-order mark, and refuses one that is not JSON', async () => {
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`\uFEFF${JSON.stringify({ access_token: 'upstream-at', token_type: 'Bearer', expires_in: 3600 })}`);
+      const c = await makeClient({ url: url() });
+      const s = await session();
+      expect(await c.client.exchange(s.jwt, s.tsid)).toEqual({ accessToken: 'upstream-at', cached: false });
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('not json');
+      const s2 = await session();
+      await expect(c.client.exchange(s2.jwt, s2.tsid)).rejects.toMatchObject({ code: 'unavailable', detail: 'body is not JSON' });
+      await c.close();
+    });
+
+    it('reads at most 1 KB of an error answer and still maps it', async () => {
+      answer = (res) => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        // Past the limit the JSON is cut, so no error code is read; the answer is never ended (the
+        // client does not wait for the rest).
+        res.write(JSON.stringify({ pad: 'x'.repeat(2000), error: 'invalid_grant' }));
+      };
+      const c = await makeClient({ url: url() });
+      const s = await session();
+      await expect(c.client.exchange(s.jwt, s.tsid)).rejects.toMatchObject({ code: 'unavailable', detail: 'status 400' });
+      answer = (res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: 'session ended' }));
+      const s2 = await session();
+      await expect(c.client.exchange(s2.jwt, s2.tsid)).rejects.toMatchObject({ code: 'invalid_grant', detail: 'status 400 error invalid_grant: session ended' });
+      await c.close();
+    });
   });
 
   it('presents the rotated client certificate after the files change (no restart)', async () => {
