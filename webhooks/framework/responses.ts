@@ -120,9 +120,6 @@ const REVIEW_PREFIX = `{"apiVersion":${JSON.stringify(ADMISSION_API_VERSION)},"k
 
 /** JSON text of the objects registered by {@link frozenPatchValue}. */
 const frozenJson = new WeakMap<object, string>();
-/** Identity of each registered object in {@link patchKey}s; never reused, so a key naming a collected object never matches again. */
-const frozenIds = new WeakMap<object, number>();
-let lastFrozenId = 0;
 
 /**
  * Deep-freezes `value` and remembers the JSON text of it and of every object inside it, so that a
@@ -139,48 +136,58 @@ export function frozenPatchValue<T>(value: T): T {
   for (const child of Object.values(value)) frozenPatchValue(child);
   Object.freeze(value);
   frozenJson.set(value, JSON.stringify(value));
-  frozenIds.set(value, ++lastFrozenId);
   return value;
 }
 
-/** Base64 patch texts by {@link patchKey}; emptied when full (one entry per distinct injection in practice). */
-const patchBase64ByKey = new Map<string, string>();
-const PATCH_CACHE_ENTRIES = 256;
+/** A patch of registered values and its base64 text (the operations copied: the caller's may change later). */
+interface RememberedPatch {
+  ops: ReadonlyArray<{ op: string; path: string; value: object }>;
+  text: string;
+}
 
-/** `base64(JSON.stringify(ops))`, remembered when every value is a registered (immutable) object. */
+/** Remembered patches under their first value (a registered object, so entries go with it); a few per value. */
+const rememberedPatches = new WeakMap<object, RememberedPatch[]>();
+const REMEMBERED_PER_VALUE = 8;
+
+/**
+ * `base64(JSON.stringify(ops))`, remembered when every operation is a plain `{op, path, value}`
+ * with string `op` and `path` and a value registered by {@link frozenPatchValue} (deep-frozen, so
+ * its text is fixed): such a patch is the same text whenever the op names, paths (compared as
+ * strings) and value identities are the same. Looking one up allocates no key.
+ */
 function patchBase64(ops: JsonPatchOperation[]): string {
-  const key = patchKey(ops);
-  if (key !== undefined) {
-    const known = patchBase64ByKey.get(key);
-    if (known !== undefined) return known;
-  }
-  const text = Buffer.from(patchJson(ops)).toString('base64');
-  if (key !== undefined) {
-    if (patchBase64ByKey.size >= PATCH_CACHE_ENTRIES) patchBase64ByKey.clear();
-    patchBase64ByKey.set(key, text);
-  }
+  if (!ops.every(isRememberable)) return encodePatch(ops);
+  const first = (ops[0] as unknown as { value: object }).value;
+  let remembered = rememberedPatches.get(first);
+  const known = remembered?.find((r) => sameOps(r.ops, ops));
+  if (known) return known.text;
+  const text = encodePatch(ops);
+  if (!remembered) rememberedPatches.set(first, (remembered = []));
+  if (remembered.length >= REMEMBERED_PER_VALUE) remembered.shift();
+  remembered.push({ ops: ops.map(({ op, path, value }) => ({ op, path, value: value as object })), text });
   return text;
 }
 
-/**
- * Names `ops` exactly, when each is a plain `{op, path, value}` with string `op` and `path` and a
- * registered `value` (whose text is fixed: deep-frozen): the op and path texts, length-prefixed,
- * and the value's identity. Undefined for anything else (encoded every time).
- */
-function patchKey(ops: JsonPatchOperation[]): string | undefined {
-  let key = '';
-  for (const entry of ops) {
-    const op = entry as unknown as Record<string, unknown> | undefined;
-    if (typeof op !== 'object' || op === null || Array.isArray(op) || typeof op.toJSON === 'function') return undefined;
-    const keys = Object.keys(op);
-    if (keys.length !== 3 || keys[0] !== 'op' || keys[1] !== 'path' || keys[2] !== 'value') return undefined;
-    const { op: name, path, value } = op;
-    if (typeof name !== 'string' || typeof path !== 'string' || typeof value !== 'object' || value === null) return undefined;
-    const id = frozenIds.get(value);
-    if (id === undefined) return undefined;
-    key += `${name.length}:${name}${path.length}:${path}${id};`;
+function encodePatch(ops: JsonPatchOperation[]): string {
+  return Buffer.from(patchJson(ops)).toString('base64');
+}
+
+function isRememberable(entry: JsonPatchOperation): boolean {
+  const op = entry as unknown as Record<string, unknown> | undefined;
+  if (typeof op !== 'object' || op === null || Array.isArray(op) || typeof op.toJSON === 'function') return false;
+  const keys = Object.keys(op);
+  if (keys.length !== 3 || keys[0] !== 'op' || keys[1] !== 'path' || keys[2] !== 'value') return false;
+  return typeof op.op === 'string' && typeof op.path === 'string' && typeof op.value === 'object' && op.value !== null && frozenJson.has(op.value);
+}
+
+function sameOps(known: RememberedPatch['ops'], ops: JsonPatchOperation[]): boolean {
+  if (known.length !== ops.length) return false;
+  for (let i = 0; i < ops.length; i++) {
+    const a = known[i]!;
+    const b = ops[i] as unknown as { op: string; path: string; value: unknown };
+    if (a.op !== b.op || a.path !== b.path || a.value !== b.value) return false;
   }
-  return key;
+  return true;
 }
 
 /** `JSON.stringify(ops)`, byte for byte, reusing the remembered text of frozen values. */
