@@ -4,7 +4,6 @@ export { buildRoutes, WEBHOOK_PATHS, type Route, type RouteOptions } from './rou
 export type { InjectionLookup } from './lookup/injection-lookup.ts';
 export { createMemoryLookup, type MemoryLookup } from './lookup/memory-lookup.ts';
 export { createInformerLookup, type InformerLookupOptions } from './lookup/informer-lookup.ts';
-export { loadKubeConfig } from './lookup/kube-config.ts';
 export { decodeAdmissionReview } from './framework/decode-review.ts';
 export { allowed, denied, errored, patched, toReviewResponse } from './framework/responses.ts';
 export { patchFromRaw } from './framework/patch-from-raw.ts';

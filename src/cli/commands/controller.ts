@@ -56,9 +56,9 @@ export function parseListen(flag: string, value: string): { host?: string; port:
 
 async function runController(flags: ControllerFlags): Promise<void> {
   const health = parseListen('--health-listen', flags.healthListen);
-  const [{ createLogger }, { KubeConfig }, controllerMod, { createServer }, { hostname }, { randomUUID }] = await Promise.all([
+  const [{ createLogger }, { loadKubeConfig }, controllerMod, { createServer }, { hostname }, { randomUUID }] = await Promise.all([
     import('../../telemetry/index.ts'),
-    import('@kubernetes/client-node'),
+    import('../lib/kube-config.ts'),
     import('../../controller/index.ts'),
     import('node:http'),
     import('node:os'),
@@ -66,16 +66,8 @@ async function runController(flags: ControllerFlags): Promise<void> {
   ]);
   const logger = createLogger({ name: 'controller', level: flags.logLevel });
 
-  const kc = new KubeConfig();
-  try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else if (process.env.KUBECONFIG) kc.loadFromDefault();
-    else throw new Error('no --kubeconfig, no $KUBECONFIG and not running in a cluster');
-  } catch (err) {
-    throw new Error(`--kubeconfig ${flags.kubeconfig ?? '(in-cluster)'}: cannot load: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (!kc.getCurrentCluster()) throw new Error(`--kubeconfig ${flags.kubeconfig ?? '(in-cluster)'}: no current cluster`);
+  const kc = loadKubeConfig(flags.kubeconfig, { useKubeconfigEnv: true });
+  if (!kc) throw new Error('--kubeconfig (in-cluster): cannot load: no --kubeconfig, no $KUBECONFIG and not running in a cluster');
 
   let webhookServer: { ready(): boolean; close(): Promise<void> } | undefined;
   let lookup: { start(): Promise<void>; close(): Promise<void> } | undefined;

@@ -38,9 +38,9 @@ export function defineWebhookCommand(program: Command): void {
 
 async function runWebhook(flags: WebhookFlags): Promise<void> {
   const featureGates = parseFeatureGates(flags.featureGates);
-  const [{ createLogger }, webhooks] = await Promise.all([import('../../telemetry/index.ts'), import('../../../webhooks/index.ts')]);
+  const [{ createLogger }, webhooks, { loadKubeConfig }] = await Promise.all([import('../../telemetry/index.ts'), import('../../../webhooks/index.ts'), import('../lib/kube-config.ts')]);
   const logger = createLogger({ name: 'webhook', level: flags.logLevel });
-  const kubeConfig = webhooks.loadKubeConfig(flags.kubeconfig);
+  const kubeConfig = loadKubeConfig(flags.kubeconfig);
   let lookup: Awaited<ReturnType<typeof webhooks.createInformerLookup>> | undefined;
   if (kubeConfig) {
     lookup = webhooks.createInformerLookup({ kubeConfig, logger, ...(flags.namespace ? { namespace: flags.namespace } : {}) });
