@@ -21,6 +21,11 @@ RUN npm run build \
 FROM gcr.io/distroless/nodejs22-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
+# A young generation of at most 2 MB per semi-space (V8's default grows it to 16 MB): under load
+# the servers otherwise grow ~30 MB of resident memory for garbage the next scavenge frees, which
+# is what kept the webhook server and the proxy above their 100 MB budgets (issue 7;
+# docs/performance-analysis.md). bench/memory.ts runs every server with exactly this line.
+ENV NODE_OPTIONS="--max-semi-space-size=2"
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/bin ./bin

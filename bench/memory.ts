@@ -18,8 +18,9 @@
  * maxRSS in the host process. Run alone: `node bin/run-ts.mjs bench/memory.ts`;
  * `BENCH_MEMORY_DEBUG=1` also prints the auth server's live heap after a full GC and the binaries'
  * resident memory when ready and after the proxy's warm-up; `BENCH_MEMORY_ONLY=proxy,webhook`
- * measures a subset; `BENCH_NODE_FLAGS="--max-semi-space-size=2"` passes node/V8 flags to the
- * binaries (to try heap settings: docs/performance-analysis.md).
+ * measures a subset. Every server runs with the node options the image sets (`ENV NODE_OPTIONS`
+ * in the Dockerfile, read from there so the two cannot drift); `BENCH_NODE_FLAGS="..."` replaces
+ * them (to try other heap settings: docs/performance-analysis.md).
  */
 import 'reflect-metadata';
 import { spawn, fork, type ChildProcess } from 'node:child_process';
@@ -42,6 +43,15 @@ const SESSIONS = 100_000;
 const CACHED_TOKENS = 10_000;
 const CLI = join(BENCH_BUILD_DIR, 'mcp-authserver.mjs');
 
+/** The node options the container image runs every component with (Dockerfile `ENV NODE_OPTIONS=...`). */
+async function imageNodeOptions(): Promise<string[]> {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+  const dockerfile = await readFile(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const value = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+  if (value === undefined) throw new Error('bench memory: the Dockerfile has no ENV NODE_OPTIONS="..." line to run the servers as the image does');
+  return value.split(' ').filter(Boolean);
+}
+
 interface Child {
   port: number;
   peak(): Promise<number>;
@@ -52,7 +62,8 @@ interface Child {
 
 /** The auth server host process (bench/lib/memory-child.mjs), which loads the bundle. */
 async function startAuthServerChild(sessions: number): Promise<Child> {
-  const proc: ChildProcess = fork(new URL('./lib/memory-child.mjs', import.meta.url), [], { execArgv: process.env.BENCH_MEMORY_DEBUG ? ['--expose-gc'] : [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const execArgv = [...(await imageNodeOptions()), ...(process.env.BENCH_MEMORY_DEBUG ? ['--expose-gc'] : [])];
+  const proc: ChildProcess = fork(new URL('./lib/memory-child.mjs', import.meta.url), [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('error', reject);
     proc.once('exit', (code) => reject(new Error(`bench child authserver exited with ${code}`)));
@@ -116,7 +127,7 @@ async function peakRssMbOf(pid: number): Promise<number> {
  * (its readiness probe), failing with the binary's own output when it exits first.
  */
 async function startBinary(args: string[], env: Record<string, string>, readyUrl: string, port: number): Promise<Child> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...(await imageNodeOptions()), CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const deadline = Date.now() + 30_000;

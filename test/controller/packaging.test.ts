@@ -1,6 +1,6 @@
 // hack/kind-e2e.sh and the Dockerfile need Docker and kind, which these machines do not have:
 // here they are checked statically (bash syntax, pinned versions, paths that exist, image rules).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,15 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^COPY hack\/bundle\.ts /m);
     expect(dockerfile).toContain('COPY --from=build /src/dist/bundle ./dist/bundle');
     expect(read('bin/mcp-authserver.mjs')).toContain('../dist/bundle/mcp-authserver.mjs');
+  });
+
+  it('sets NODE_OPTIONS that node accepts there (bench/memory.ts runs every server with them)', () => {
+    const nodeOptions = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
+    expect(nodeOptions).toMatch(/--max-semi-space-size=\d+/);
+    // Node refuses, with exit code 9, an option that is not allowed in NODE_OPTIONS.
+    const run = spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('copies only files that exist and that .dockerignore does not exclude', () => {
