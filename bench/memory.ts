@@ -36,21 +36,12 @@ import type { BenchRow } from './types.ts';
 import { createCA, issueClientCert, issueServerCert, writeBundle } from '../src/pki/index.ts';
 import { mcpServer, authServerConfig } from '../webhooks/testing/objects.ts';
 import { startFakeApiServer } from '../webhooks/testing/fake-apiserver.ts';
-import { BENCH_BUILD_DIR, ensureBenchBundle } from './lib/bench-bundle.ts';
+import { BENCH_BUILD_DIR, ensureBenchBundle, imageNodeOptions } from './lib/bench-bundle.ts';
 
 const LOAD_SECONDS = Number(process.env.BENCH_DURATION_S ?? 5);
 const SESSIONS = 100_000;
 const CACHED_TOKENS = 10_000;
 const CLI = join(BENCH_BUILD_DIR, 'mcp-authserver.mjs');
-
-/** The node options the container image runs every component with (Dockerfile `ENV NODE_OPTIONS=...`). */
-async function imageNodeOptions(): Promise<string[]> {
-  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
-  const dockerfile = await readFile(new URL('../Dockerfile', import.meta.url), 'utf8');
-  const value = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1];
-  if (value === undefined) throw new Error('bench memory: the Dockerfile has no ENV NODE_OPTIONS="..." line to run the servers as the image does');
-  return value.split(' ').filter(Boolean);
-}
 
 interface Child {
   port: number;

@@ -115,7 +115,11 @@ interface BenchServer {
 
 async function startServer(init: ServerInit): Promise<BenchServer> {
   const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
-  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url), '--serve', JSON.stringify(init)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Both servers run with the image's node options (the webhook as in the image; the echo alike, so
+  // the floor has the same runtime settings).
+  const { imageNodeOptions } = await import('./lib/bench-bundle.ts');
+  const execArgv = [...process.execArgv, ...(await imageNodeOptions())];
+  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url), '--serve', JSON.stringify(init)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('error', reject);
