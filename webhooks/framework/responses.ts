@@ -102,21 +102,39 @@ export function encodeReviewResponse(uid: string, response: AdmissionResponse): 
  * encodeReviewResponseBytes('uid-1', allowed()).toString() // same text as encodeReviewResponse
  */
 export function encodeReviewResponseBytes(uid: string, response: AdmissionResponse): Buffer {
-  const parts = [REVIEW_PREFIX, JSON.stringify(uid), response.allowed ? ',"allowed":true' : ',"allowed":false'];
-  if (response.status) parts.push(',"status":', JSON.stringify(response.status));
-  // Base64 has no character JSON would escape.
-  if (response.patch && response.patch.length > 0) parts.push(',"patch":"', patchBase64(response.patch), '","patchType":"JSONPatch"');
-  if (response.warnings && response.warnings.length > 0) parts.push(',"warnings":', JSON.stringify(response.warnings));
-  parts.push('}}');
-  let length = 0;
-  for (const part of parts) length += Buffer.byteLength(part, 'utf8');
+  // Fixed ASCII pieces are kept as Buffers and copied; only the uid (and any status or warnings)
+  // is encoded as UTF-8 per review. A patch (base64: ASCII, nothing JSON would escape) is written
+  // as Latin-1, a byte per character with no scan, or copied from its remembered bytes.
+  const uidText = JSON.stringify(uid);
+  const head = response.allowed ? ALLOWED_TRUE : ALLOWED_FALSE;
+  const status = response.status ? `,"status":${JSON.stringify(response.status)}` : undefined;
+  const patch = response.patch && response.patch.length > 0 ? patchBase64(response.patch) : undefined;
+  const warnings = response.warnings && response.warnings.length > 0 ? `,"warnings":${JSON.stringify(response.warnings)}` : undefined;
+  let length = REVIEW_PREFIX.length + Buffer.byteLength(uidText, 'utf8') + head.length + REVIEW_SUFFIX.length;
+  if (status !== undefined) length += Buffer.byteLength(status, 'utf8');
+  if (patch !== undefined) length += PATCH_OPEN.length + patch.length + PATCH_CLOSE.length;
+  if (warnings !== undefined) length += Buffer.byteLength(warnings, 'utf8');
   const out = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for (const part of parts) offset += out.write(part, offset, 'utf8');
+  let offset = REVIEW_PREFIX.copy(out, 0);
+  offset += out.write(uidText, offset, 'utf8');
+  offset += head.copy(out, offset);
+  if (status !== undefined) offset += out.write(status, offset, 'utf8');
+  if (patch !== undefined) {
+    offset += PATCH_OPEN.copy(out, offset);
+    offset += typeof patch === 'string' ? out.write(patch, offset, 'latin1') : patch.copy(out, offset);
+    offset += PATCH_CLOSE.copy(out, offset);
+  }
+  if (warnings !== undefined) offset += out.write(warnings, offset, 'utf8');
+  REVIEW_SUFFIX.copy(out, offset);
   return out;
 }
 
-const REVIEW_PREFIX = `{"apiVersion":${JSON.stringify(ADMISSION_API_VERSION)},"kind":${JSON.stringify(ADMISSION_KIND)},"response":{"uid":`;
+const REVIEW_PREFIX = Buffer.from(`{"apiVersion":${JSON.stringify(ADMISSION_API_VERSION)},"kind":${JSON.stringify(ADMISSION_KIND)},"response":{"uid":`, 'utf8');
+const ALLOWED_TRUE = Buffer.from(',"allowed":true', 'latin1');
+const ALLOWED_FALSE = Buffer.from(',"allowed":false', 'latin1');
+const PATCH_OPEN = Buffer.from(',"patch":"', 'latin1');
+const PATCH_CLOSE = Buffer.from('","patchType":"JSONPatch"', 'latin1');
+const REVIEW_SUFFIX = Buffer.from('}}', 'latin1');
 
 /** JSON text of the objects registered by {@link frozenPatchValue}. */
 const frozenJson = new WeakMap<object, string>();
@@ -142,7 +160,8 @@ export function frozenPatchValue<T>(value: T): T {
 /** A patch of registered values and its base64 text (the operations copied: the caller's may change later). */
 interface RememberedPatch {
   ops: ReadonlyArray<{ op: string; path: string; value: object }>;
-  text: string;
+  /** The base64 text as bytes (ASCII), copied into each answer. */
+  bytes: Buffer;
 }
 
 /** Remembered patches under their first value (a registered object, so entries go with it); a few per value. */
@@ -150,22 +169,22 @@ const rememberedPatches = new WeakMap<object, RememberedPatch[]>();
 const REMEMBERED_PER_VALUE = 8;
 
 /**
- * `base64(JSON.stringify(ops))`, remembered when every operation is a plain `{op, path, value}`
+ * `base64(JSON.stringify(ops))` (as its ASCII bytes when remembered), remembered when every operation is a plain `{op, path, value}`
  * with string `op` and `path` and a value registered by {@link frozenPatchValue} (deep-frozen, so
  * its text is fixed): such a patch is the same text whenever the op names, paths (compared as
  * strings) and value identities are the same. Looking one up allocates no key.
  */
-function patchBase64(ops: JsonPatchOperation[]): string {
+function patchBase64(ops: JsonPatchOperation[]): string | Buffer {
   if (!ops.every(isRememberable)) return encodePatch(ops);
   const first = (ops[0] as unknown as { value: object }).value;
   let remembered = rememberedPatches.get(first);
   const known = remembered?.find((r) => sameOps(r.ops, ops));
-  if (known) return known.text;
-  const text = encodePatch(ops);
+  if (known) return known.bytes;
+  const bytes = Buffer.from(encodePatch(ops), 'latin1');
   if (!remembered) rememberedPatches.set(first, (remembered = []));
   if (remembered.length >= REMEMBERED_PER_VALUE) remembered.shift();
-  remembered.push({ ops: ops.map(({ op, path, value }) => ({ op, path, value: value as object })), text });
-  return text;
+  remembered.push({ ops: ops.map(({ op, path, value }) => ({ op, path, value: value as object })), bytes });
+  return bytes;
 }
 
 function encodePatch(ops: JsonPatchOperation[]): string {
