@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
-import { parseGoDuration } from '../api/v1alpha1/index.ts';
+// The function's own module, not the API index: the proxy need not load every CRD schema (issue 7).
+import { parseGoDuration } from '../api/v1alpha1/parse-go-duration.ts';
 
 /** `TOOLHIVE_AUTHSERVER_CONFIG` (spec §4.3), resolved: camelCase, units in names. */
 export interface ExchangeClientConfig {

@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { normalizeResource } from '../api/v1alpha1/index.ts';
+// The function's own module, not the API index: the proxy need not load every CRD schema (issue 7).
+import { normalizeResource } from '../api/v1alpha1/normalize-resource.ts';
 import { ExchangeClientError } from './exchange-client.ts';
 import { forwardRequest, createUpstreamAgent } from './forward.ts';
 import { buildMetadata, metadataLocation } from './protected-resource-metadata.ts';
