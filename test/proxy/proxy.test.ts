@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JWK } from 'jose';
 import { FileCertSource, issueClientCert, writeBundle } from '../../src/pki/index.ts';
-import { ExchangeClient, createProxy, parseClientConfig, startProxy } from '../../src/proxy/index.ts';
+import { ExchangeClient, createProxy, parseClientConfig, startProxy, type TokenExchanger } from '../../src/proxy/index.ts';
 import { startSampleMcpServer, tokenFingerprint } from '../../src/dev/sample-mcp-server.ts';
 import { ISSUER, OWNER, RESOURCE, TRUST_DOMAIN, UPSTREAM, startHarness, type Harness } from '../exchange/index.ts';
 
@@ -27,6 +27,20 @@ let streamClosed: Promise<void>;
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/** A proxy in front of `upstreamUrl` whose events are recorded; `firstEvent` settles on the first one. */
+async function startRecordingProxy(upstreamUrl: string, via: TokenExchanger) {
+  const events: Array<{ outcome: string; reason: string }> = [];
+  let evented: () => void = () => undefined;
+  const firstEvent = new Promise<void>((resolve) => (evented = resolve));
+  const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`;
+  const onEvent = (e: { outcome: string; reason: string }) => {
+    events.push(e);
+    evented();
+  };
+  const started = await startProxy(createProxy({ resourceUrl: RESOURCE, issuer: ISSUER, jwksUrl, upstreamUrl, exchanger: via, onEvent }), { host: '127.0.0.1', port: 0 });
+  return { proxy: started, events, firstEvent };
 }
 
 beforeAll(async () => {
@@ -245,23 +259,7 @@ describe('proxy: exchange and forwarding', () => {
       else upstreamGotRequest();
     });
     const port = await listen(silent);
-    const events: Array<{ outcome: string; reason: string }> = [];
-    let evented: () => void = () => undefined;
-    const firstEvent = new Promise<void>((resolve) => (evented = resolve));
-    const p = await startProxy(
-      createProxy({
-        resourceUrl: RESOURCE,
-        issuer: ISSUER,
-        jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
-        upstreamUrl: `http://127.0.0.1:${port}`,
-        exchanger,
-        onEvent: (e) => {
-          events.push(e);
-          evented();
-        },
-      }),
-      { host: '127.0.0.1', port: 0 },
-    );
+    const { proxy: p, events, firstEvent } = await startRecordingProxy(`http://127.0.0.1:${port}`, exchanger);
     try {
       const s = await h.seedSession();
       const jwt = await h.mint(s.session);
@@ -295,30 +293,14 @@ describe('proxy: exchange and forwarding', () => {
     const started = new Promise<void>((resolve) => (exchangeStarted = resolve));
     let clientClosed: () => void = () => undefined;
     const closed = new Promise<void>((resolve) => (clientClosed = resolve));
-    const events: Array<{ outcome: string; reason: string }> = [];
-    let evented: () => void = () => undefined;
-    const firstEvent = new Promise<void>((resolve) => (evented = resolve));
-    const p = await startProxy(
-      createProxy({
-        resourceUrl: RESOURCE,
-        issuer: ISSUER,
-        jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
-        upstreamUrl: `http://127.0.0.1:${port}`,
-        // The exchange answers only once the proxy has seen the client's connection close.
-        exchanger: {
-          exchange: async (token, tsid) => {
-            exchangeStarted();
-            await closed;
-            return exchanger.exchange(token, tsid);
-          },
-        },
-        onEvent: (e) => {
-          events.push(e);
-          evented();
-        },
-      }),
-      { host: '127.0.0.1', port: 0 },
-    );
+    // The exchange answers only once the proxy has seen the client's connection close.
+    const { proxy: p, events, firstEvent } = await startRecordingProxy(`http://127.0.0.1:${port}`, {
+      exchange: async (token, tsid) => {
+        exchangeStarted();
+        await closed;
+        return exchanger.exchange(token, tsid);
+      },
+    });
     p.server.on('connection', (socket) => socket.on('close', clientClosed));
     try {
       const s = await h.seedSession();
