@@ -88,8 +88,8 @@ const REVOKED_FAMILY_MARKER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * In-memory `AuthStore` (spec §5.4): the default for one replica. A plain Map of compact strings
- * (`StoredValue`) rather than keyv's memory adapter, which wraps every record in two objects: at
- * 100,000 sessions that alone cost more than the target for the whole process.
+ * (`StoredValue`) rather than keyv's memory adapter, which wraps every record in two more
+ * objects (seven records per session: tens of MB at 100,000 sessions, issue 7).
  *
  * Atomicity: the API is async (the Redis backend's is), so every read-modify-write runs under a
  * per-key async lock (`KeyedMutex`). Lock domains: `family:<id>` (refresh tokens, access-token
@@ -141,7 +141,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   /** A live record, as a fresh copy the caller may change. */
   async function read<T>(key: string): Promise<T | null> {
     const stored = storedLive(key);
-    return stored === null ? null : (decodeRecord<T>(stored));
+    return stored === null ? null : decodeRecord<T>(stored);
   }
   async function write<T>(key: string, data: T, expiresAtMs: number | null): Promise<void> {
     map.set(storedKey(key), encodeRecord(data, expiresAtMs));
