@@ -16,6 +16,7 @@
  *   in the req/s and baseline columns for context; on a busy machine it is noisy.
  * - The webhook server is the bundle the container image runs (hack/bundle.ts, rebuilt into
  *   bench/.build/ first), not the TypeScript sources.
+ * - Both servers run with the image's node options (the Dockerfile's NODE_OPTIONS).
  * - Fair floor: the echo is forked the same way (tsx loader, own process), serves the same
  *   certificate files with the webhook's TLS options (TLS ≥ 1.2) and keep-alive timeouts, reads
  *   the same request body and writes it back as JSON.
