@@ -39,4 +39,9 @@ try {
     console.error(`mcp-authserver: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   }
+  // A command that fails half-way through its start may leave a listener, a timer or a watch
+  // open (an informer whose list was in flight when it was stopped starts its watch afterwards):
+  // nothing may keep the process alive after its one error line. (stderr to a pipe or file is
+  // written synchronously on Linux, so the line is out before the exit.)
+  process.exit();
 }

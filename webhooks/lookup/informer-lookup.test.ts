@@ -27,6 +27,17 @@ function kubeConfigFor(file: string): KubeConfig {
 }
 
 describe('createInformerLookup', () => {
+  it('close() while the first lists are in flight leaves no watch open (client-node would open it after the list)', async () => {
+    api = await startFakeApiServer([mcpServer('ns1', 'srv', 'cfg')]);
+    lookup = createInformerLookup({ kubeConfig: kubeConfigFor(api.kubeconfigFile), restartDelayMs: 20 });
+    const starting = lookup.start();
+    await lookup.close();
+    await starting;
+    const server = api;
+    await until(() => server.openWatches() === 0);
+    expect(server.paths.length).toBeGreaterThanOrEqual(3); // the three lists were sent
+  });
+
   it('lists, syncs, serves gets from the cache and follows watch events', async () => {
     api = await startFakeApiServer([mcpServer('ns1', 'srv', 'cfg'), authServerConfig('ns1', 'cfg', { url: 'https://a-internal.x.svc' }), mcpAuthServer('x', 'a', 'https://auth', 'td')]);
     lookup = createInformerLookup({ kubeConfig: kubeConfigFor(api.kubeconfigFile), restartDelayMs: 20 });

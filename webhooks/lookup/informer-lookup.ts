@@ -64,6 +64,13 @@ export function createInformerLookup(options: InformerLookupOptions): InformerLo
   const startOne = async (state: ReturnType<typeof make>) => {
     if (stopped) return;
     await state.informer.start();
+    // client-node's ListWatch does not look at stop() again once its list is in flight, so a
+    // close() during the list is followed by a watch: close that one too (it kept a process
+    // that had failed to start alive).
+    if (stopped) {
+      await state.informer.stop();
+      return;
+    }
     // start() resolves after the list and the watch request; an empty resourceVersion means the list failed.
     if (state.informer.latestResourceVersion() !== '' && !state.synced) {
       state.synced = true;

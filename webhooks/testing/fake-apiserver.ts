@@ -26,6 +26,8 @@ export interface FakeApiServer {
   listCount(plural: string): number;
   /** Paths of every request received (list and watch), in order. */
   paths: string[];
+  /** Watch requests still open. */
+  openWatches(): number;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startFakeApiServer(initial: KubeObject[] = []): Promise<Fa
     },
     listCount: (plural) => lists.get(plural) ?? 0,
     paths,
+    openWatches: () => [...watchers.values()].reduce((n, set) => n + set.size, 0),
     async stop() {
       for (const set of watchers.values()) for (const w of set) w.destroy();
       server.closeAllConnections();
