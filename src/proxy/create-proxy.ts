@@ -92,6 +92,12 @@ export function createProxy(options: ProxyOptions): Proxy {
       res.end();
       return;
     }
+    if (!path.startsWith('/')) {
+      // Only origin-form targets (RFC 9112 §3.2.1) are served and forwarded: an absolute-form or
+      // any other target could name another host than the MCP server's.
+      fail(res, 400, 'invalid_request', 'the request target must be a path beginning with "/" (origin-form)', 'bad_request_target');
+      return;
+    }
     if (location.paths.includes(path) && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, {
         'Content-Type': 'application/json',

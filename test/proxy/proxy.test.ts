@@ -2,7 +2,7 @@ import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -119,6 +119,25 @@ describe('proxy: RFC 9728 metadata and challenges', () => {
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer resource_metadata="https://tools.example.test/.well-known/oauth-protected-resource/mcp"');
     await res.body.dump();
+  });
+
+  /** Sends `POST <target>` by hand (HTTP clients only send origin-form targets) and returns the raw answer. */
+  async function postRawTarget(target: string): Promise<string> {
+    const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+    socket.end(`POST ${target} HTTP/1.1\r\nHost: tools.example.test\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    let answer = '';
+    for await (const chunk of socket) answer += String(chunk);
+    return answer;
+  }
+
+  it('400 invalid_request for an absolute-form request target, before anything else', async () => {
+    const answer = await postRawTarget('http://evil.example/mcp');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'invalid_request', error_description: 'the request target must be a path beginning with "/" (origin-form)' });
+  });
+
+  it('a target that is neither a path nor a URL is refused by the HTTP parser itself', async () => {
+    expect(await postRawTarget('@evil.example/x')).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('answers CORS preflights and lets a browser client read the 401 challenge', async () => {
