@@ -292,6 +292,12 @@ export class Controller {
     w.informer.on('error', onError);
     await w.informer.start();
     w.informer.off('error', onError);
+    // client-node's ListWatch does not look at stop() again once its list is in flight: a watch it
+    // opened after stop() is closed here (it would keep a stopped controller's process alive).
+    if (this.#stopped) {
+      await w.informer.stop();
+      return;
+    }
     if (failed) return;
     w.state = 'synced';
     if (wasNotServed) {

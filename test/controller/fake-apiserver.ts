@@ -152,6 +152,7 @@ export class FakeApiServer {
   readonly #events: WatchEvent[] = [];
   readonly #watchers = new Set<{ resourceKey: string; namespace?: string; selector: string | null; res: ServerResponse }>();
   readonly #faults: Fault[] = [];
+  readonly #holds = new Set<{ pathSuffix: string; released: Promise<void> }>();
   readonly #disabledGroups = new Set<string>();
   #rv = 1;
   #server: Server | undefined;
@@ -213,7 +214,24 @@ export class FakeApiServer {
     this.#faults.push({ ...fault, remaining: fault.count ?? 1 });
   }
 
-  /** Drops every open watch connection (the informers must reconnect). */
+  /** Lists (not watches) whose path ends with `pathSuffix` wait until the returned function is called. */
+  holdLists(pathSuffix: string): () => void {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { pathSuffix, released };
+    this.#holds.add(hold);
+    return () => {
+      this.#holds.delete(hold);
+      release();
+    };
+  }
+
+  /** Watch connections still open (a closed one can linger in the set until the next event). */
+  openWatches(): number {
+    return [...this.#watchers].filter((w) => !w.res.destroyed).length;
+  }
+
+    /** Drops every open watch connection (the informers must reconnect). */
   dropWatches(): void {
     for (const w of this.#watchers) w.res.end();
     this.#watchers.clear();
@@ -444,6 +462,9 @@ export class FakeApiServer {
     const fail = (status: number, reason: string, message: string) =>
       reply(status, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code: status });
 
+    if (record.method === 'GET' && url.searchParams.get('watch') !== 'true') {
+      for (const hold of this.#holds) if (url.pathname.endsWith(hold.pathSuffix)) await hold.released;
+    }
     const fault = this.#faults.find(
       (f) => f.remaining > 0 && (!f.method || f.method === record.method) && (!f.pathIncludes || url.pathname.includes(f.pathIncludes)),
     );

@@ -150,6 +150,17 @@ describe('MCPAuthServer: Pending → Ready as the dependencies appear', () => {
 });
 
 describe('watches', () => {
+  it('stop() while a first list is in flight leaves no watch open (client-node opens it after the list)', async () => {
+    const { server, controller } = await setup();
+    const release = server.holdLists('/mcpservers');
+    const starting = controller.start();
+    await eventually(() => server.requests.some((r) => r.path.endsWith('/mcpservers') && r.query.get('watch') !== 'true'), 'the MCPServer list');
+    await controller.stop();
+    release();
+    await starting;
+    await eventually(() => server.openWatches() === 0, 'no watch left open');
+  });
+
   it('after dropped watch connections the informers resume; a CA renewal re-syncs the public bundle', async () => {
     const server = await startWithIssuedCa();
     await eventually(() => server.getObject('v1', 'ConfigMap', NS, 'mcp-auth-ca-bundle'), 'CA bundle');
