@@ -281,18 +281,19 @@ class FormResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   #settle(res: ExchangeResponse): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    clearTimeout(this.#timer);
-    this.#chunks = [];
-    this.#resolve(res);
+    if (this.#finish()) this.#resolve(res);
   }
 
   #fail(err: Error): void {
-    if (this.#settled) return;
+    if (this.#finish()) this.#reject(err);
+  }
+
+  /** True the first time only: the answer is settled once, and the timer and buffer let go. */
+  #finish(): boolean {
+    if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.#timer);
     this.#chunks = [];
-    this.#reject(err);
+    return true;
   }
 }
