@@ -22,7 +22,7 @@ function capture() {
 describe('audit writer (spec §6.3)', () => {
   it('one JSON line per event with ts, successes at INFO, denials at WARN', () => {
     const { lines, logger } = capture();
-    const audit = createAuditLogger(logger, () => new Date('2026-01-01T00:00:00Z'));
+    const audit = createAuditLogger(logger, { now: () => new Date('2026-01-01T00:00:00Z') });
     audit.write({ event: 'token.issue', outcome: 'success', client_id: 'c', tsid_hash: hashForLog('t') });
     audit.write({ event: 'refresh.replay_detected', outcome: 'denied', reason: 'refresh_token_reused' });
     expect(lines).toHaveLength(2);

@@ -88,8 +88,7 @@ interface Destination {
  * const audit = createAuditLogger(logger);
  * audit.write({ event: 'token.issue', outcome: 'success', client_id: 'c1', tsid_hash: hashForLog(tsid) });
  */
-export function createAuditLogger(logger: Logger, options: AuditLoggerOptions | (() => Date) = {}): AuditLogger {
-  const opts = typeof options === 'function' ? { now: options } : options;
+export function createAuditLogger(logger: Logger, opts: AuditLoggerOptions = {}): AuditLogger {
   const now = opts.now ?? (() => new Date());
   // Audit events are flat and filtered below (FORBIDDEN), so the child skips the parent's
   // wildcard redaction; it is kept for the fallback path and for its bindings.
