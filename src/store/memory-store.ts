@@ -78,6 +78,9 @@ function sealedOf(stored: string): Buffer {
   const bytes = Buffer.from(stored, 'latin1');
   return bytes.subarray(bytes.indexOf(0x2c /* , */) + 1);
 }
+function envelopeOf<T>(stored: string | null): Envelope<T> | null {
+  return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
+}
 function expiryOf(stored: string): number | null {
   const expiry = stored.slice(1, stored.indexOf(','));
   return expiry === 'null' ? null : Number(expiry);
@@ -130,13 +133,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   }
   /** A record with its expiry, expired or not; the data is a fresh copy. */
   function readAny<T>(key: string): Envelope<T> | null {
-    const stored = storedAny(key);
-    return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
+    return envelopeOf<T>(storedAny(key));
   }
   /** A live record with its expiry; the data is a fresh copy. */
   function readLiveEnvelope<T>(key: string): Envelope<T> | null {
-    const stored = storedLive(key);
-    return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
+    return envelopeOf<T>(storedLive(key));
   }
   /** A live record, as a fresh copy the caller may change. */
   async function read<T>(key: string): Promise<T | null> {
