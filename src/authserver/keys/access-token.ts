@@ -1,4 +1,5 @@
-import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
+import { jwtVerify, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
+import { signCompactJws } from './sign-jws.ts';
 import type { SigningKeySet } from './signing-key-set.ts';
 
 /** Claims of spec §5.1. */
@@ -21,10 +22,9 @@ export interface AccessTokenClaims extends JWTPayload {
  * @example
  * const jwt = await signAccessToken(keys, { iss, sub, aud: [resource], ... });
  */
-export async function signAccessToken(keys: SigningKeySet, claims: AccessTokenClaims): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: keys.active.alg, kid: keys.active.kid, typ: 'at+jwt' })
-    .sign(keys.active.privateKey);
+export function signAccessToken(keys: SigningKeySet, claims: AccessTokenClaims): Promise<string> {
+  const { alg, kid, privateKey } = keys.active;
+  return signCompactJws(privateKey, alg, { alg, kid, typ: 'at+jwt' }, claims);
 }
 
 export type VerifyProblem = 'malformed' | 'unknown_kid' | 'bad_algorithm' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'claims';
