@@ -76,7 +76,11 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(additionalData(keyId, context));
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+      const head = decipher.update(ciphertext);
+      // GCM is a stream mode: final() only checks the tag and returns no bytes, so the usual
+      // answer is `head` as it is (no concatenated copy per read).
+      const tail = decipher.final();
+      return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
     } catch {
       throw new StoreError('decrypt_failed', 'encrypted record failed authentication (tampered, moved to another row, or wrong key)');
     }

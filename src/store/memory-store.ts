@@ -74,9 +74,9 @@ function decodeRecord<T>(stored: string): T {
 function encodeSealed(sealed: Buffer, expiresAtMs: number): string {
   return Buffer.concat([Buffer.from(`[${expiresAtMs},`, 'latin1'), sealed]).toString('latin1');
 }
+/** The sealed bytes after the `[<expiry>,` prefix, copied out of the string in one step. */
 function sealedOf(stored: string): Buffer {
-  const bytes = Buffer.from(stored, 'latin1');
-  return bytes.subarray(bytes.indexOf(0x2c /* , */) + 1);
+  return Buffer.from(stored.slice(stored.indexOf(',') + 1), 'latin1');
 }
 function envelopeOf<T>(stored: string | null): Envelope<T> | null {
   return stored === null ? null : { d: decodeRecord<T>(stored), e: expiryOf(stored) };
@@ -234,8 +234,12 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   }
   /** The live upstream row: its sealed tokens and the session expiry it lives until. */
   function upstreamRow(tsid: string, provider: string): { sealed: Buffer; sessionExpiresAtMs: number } | null {
-    const stored = storedLive(recordKey.upstream(tsid, provider));
-    return stored === null ? null : { sealed: sealedOf(stored), sessionExpiresAtMs: expiryOf(stored)! };
+    const stored = storedAny(recordKey.upstream(tsid, provider));
+    if (stored === null) return null;
+    // The expiry is read once and serves both the liveness check and the row (storedLive would
+    // parse it a second time).
+    const sessionExpiresAtMs = expiryOf(stored)!;
+    return sessionExpiresAtMs <= now() ? null : { sealed: sealedOf(stored), sessionExpiresAtMs };
   }
   function openRow(tsid: string, provider: string, row: { sealed: Buffer; sessionExpiresAtMs: number }): UpstreamTokens {
     return openUpstreamRowBytes(cipher, tsid, provider, row.sealed, row.sessionExpiresAtMs);

@@ -12,19 +12,21 @@ export function readBody(req: IncomingMessage, limitBytes = BODY_LIMIT_BYTES): P
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    // Listeners are plain arrows passed in place and added with `on`, not `once`: a request ends
+    // (or fails) at most once and is dropped afterwards, a settled promise ignores a second
+    // call, and nothing is wrapped or named per request on this hot path.
+    req.on('data', (chunk: Buffer) => {
+      if (size > limitBytes) return; // already refused: the rest is read and dropped
       size += chunk.length;
       if (size > limitBytes) {
-        req.off('data', onData);
-        req.resume();
+        chunks.length = 0;
         reject(new PayloadTooLarge('body_too_large', `request body exceeds ${limitBytes} bytes`));
         return;
       }
       chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('error', reject);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
   });
 }
 

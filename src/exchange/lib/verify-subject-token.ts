@@ -71,7 +71,9 @@ export async function verifySubjectToken(
   if (typeof payload.client_id !== 'string' || payload.client_id === '') {
     throw new InvalidGrant('token_claims', 'subject_token client_id is missing');
   }
-  return { ...payload, aud } as SubjectClaims;
+  // The payload is this call's own object (parsed just now): aud is normalised in place.
+  if (payload.aud !== aud) payload.aud = aud;
+  return payload as SubjectClaims;
 }
 
 /**
@@ -82,10 +84,12 @@ export async function verifySubjectToken(
  */
 function decodeHeader(token: string): ProtectedHeaderParameters {
   const encoded = token.slice(0, token.indexOf('.'));
+  const known = decodedHeaders.get(encoded);
+  if (known !== undefined) return known;
   if (encoded.length % 4 !== 1) {
     try {
       const parsed: unknown = JSON.parse(strictUtf8.decode(Buffer.from(encoded, 'base64url')));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as ProtectedHeaderParameters;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return rememberHeader(encoded, parsed as ProtectedHeaderParameters);
     } catch {
       // jose decides below.
     }
@@ -95,6 +99,20 @@ function decodeHeader(token: string): ProtectedHeaderParameters {
   } catch {
     throw new InvalidGrant('token_malformed', 'subject_token header is not valid base64url JSON');
   }
+}
+
+/**
+ * Decoded protected headers by their encoded text: every token one signing key issues carries
+ * the same header, so it is decoded once, not per exchange. Frozen (callers only read it);
+ * bounded, and cleared when full (any caller can send headers of its own).
+ */
+const HEADER_CACHE_MAX = 64;
+const decodedHeaders = new Map<string, ProtectedHeaderParameters>();
+function rememberHeader(encoded: string, header: ProtectedHeaderParameters): ProtectedHeaderParameters {
+  if (decodedHeaders.size >= HEADER_CACHE_MAX) decodedHeaders.clear();
+  const frozen = Object.freeze(header);
+  decodedHeaders.set(encoded, frozen);
+  return frozen;
 }
 
 function mapJoseError(err: unknown): InvalidGrant {
@@ -136,7 +154,7 @@ async function verifyEcdsaFast(
   const ec = ECDSA[key.alg];
   const pk = key.publicKey;
   if (ec === undefined || header.alg !== key.alg || pk.type !== 'public' || pk.asymmetricKeyType !== 'ec') return null;
-  if (pk.asymmetricKeyDetails?.namedCurve !== ec.curve) return null;
+  if (namedCurveOf(pk) !== ec.curve) return null;
   // No extensions (crit/b64 change how the payload is read: jose handles them).
   if ('crit' in header || 'b64' in header) return null;
   if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'application/at+jwt') return null;
@@ -170,6 +188,13 @@ async function verifyEcdsaFast(
   if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + tolerance)) return null;
   if (typeof claims.exp !== 'number' || claims.exp <= now - tolerance) return null;
   return claims;
+}
+
+/** A key's curve, read once per key (`asymmetricKeyDetails` builds a new object on every read). */
+const curves = new WeakMap<KeyObject, string | undefined>();
+function namedCurveOf(key: KeyObject): string | undefined {
+  if (!curves.has(key)) curves.set(key, key.asymmetricKeyDetails?.namedCurve);
+  return curves.get(key);
 }
 
 /** jose's `typ` comparison (RFC 7515 §4.1.9: the `application/` prefix may be omitted; case-insensitive). */
