@@ -49,17 +49,17 @@ export class UpstreamRefreshCoordinator {
 
   /** Returns a usable row; refreshes it when needed. Throws InvalidGrant or ServerError. */
   async ensureFresh(tsid: string, upstream: UpstreamRefresher): Promise<{ tokens: UpstreamTokens; refreshed: boolean }> {
-    const key = `${upstream.name}\u0000${tsid}`;
     // The common case, a row that needs no refresh and no refresh running for it, is one store
     // read outside the flight; a row that needs one goes into the flight, which reads it again.
-    if (!this.#flights.has(key)) {
+    // (No flight at all is the usual state: then the key is not even built.)
+    if (this.#flights.size === 0 || !this.#flights.has(flightKey(tsid, upstream))) {
       // The store read inline (not through #read): one async frame and one await less per exchange.
       const nowMs = this.#deps.now();
       const found = await this.#deps.upstreamTokens.get(tsid, upstream.name, nowMs);
       if (!found) throw rowMissing();
       if (!needsRefresh(found.tokens, nowMs)) return { tokens: found.tokens, refreshed: false };
     }
-    return this.#flights.run(key, () => this.#refreshUnderLease(tsid, upstream));
+    return this.#flights.run(flightKey(tsid, upstream), () => this.#refreshUnderLease(tsid, upstream));
   }
 
   async #refreshUnderLease(tsid: string, upstream: UpstreamRefresher): Promise<{ tokens: UpstreamTokens; refreshed: boolean }> {
@@ -131,6 +131,10 @@ export class UpstreamRefreshCoordinator {
       }
     }
   }
+}
+
+function flightKey(tsid: string, upstream: UpstreamRefresher): string {
+  return `${upstream.name}\u0000${tsid}`;
 }
 
 function rowMissing(): InvalidGrant {
