@@ -98,18 +98,13 @@ export function createExchangeApp(options: CreateExchangeAppOptions): ExchangeAp
       }
       const body = tokenExchangeResponse(state.tokens!, now());
       sendJson(res, 200, body);
-      audit.write(auditEvent(req, state, started, { outcome: 'success', reason: 'ok', expires_in: body.expires_in }));
+      audit.write(auditEvent(req, state, started, 'success', 'ok', body.expires_in as number | undefined));
     } catch (thrown) {
       const err = toExchangeError(thrown);
       sendError(res, err);
+      const owner = err.reason === 'owner_mismatch' ? state.session?.owner : undefined;
       audit.write(
-        auditEvent(req, state, started, {
-          outcome: err.status >= 500 ? 'error' : 'denied',
-          reason: err.reason,
-          ...(err.reason === 'owner_mismatch' && state.session
-            ? { session_owner: `${state.session.owner.namespace}/${state.session.owner.name}` }
-            : {}),
-        }),
+        auditEvent(req, state, started, err.status >= 500 ? 'error' : 'denied', err.reason, undefined, owner && `${owner.namespace}/${owner.name}`),
       );
     }
   };
@@ -177,17 +172,27 @@ function sendError(res: ServerResponse, err: ExchangeError): void {
   sendJson(res, err.status, { error: err.error, error_description: err.description }, err.headers);
 }
 
+/**
+ * The §6.3 event of one exchange. One object literal of a fixed shape (no spread): fields that do
+ * not apply are undefined, which the audit line leaves out, as it always did.
+ */
 function auditEvent(
   req: IncomingMessage,
   state: ExchangeState,
   startedMs: number,
-  outcome: { outcome: AuditEvent['outcome']; reason: string; [k: string]: unknown },
+  outcome: AuditEvent['outcome'],
+  reason: string,
+  expiresIn?: number,
+  sessionOwner?: string,
 ): AuditEvent {
   const id = state.identity;
   const claims = state.claims;
   return {
     event: 'token_exchange',
-    ...outcome,
+    outcome,
+    reason,
+    expires_in: expiresIn,
+    session_owner: sessionOwner,
     request_id: randomUUID(),
     remote_addr: req.socket.remoteAddress,
     listener: 'internal',

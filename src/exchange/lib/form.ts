@@ -72,8 +72,25 @@ export function parseForm(body: Buffer): Map<string, string> {
 
 function decodeFormComponent(raw: string): string {
   const part = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
-  return part.includes('%') ? decodeURIComponent(part) : part;
+  if (!part.includes('%')) return part;
+  if (part.length > DECODED_MAX_LENGTH) return decodeURIComponent(part);
+  let text = decoded.get(part);
+  if (text === undefined) {
+    text = decodeURIComponent(part); // a URIError is thrown, not remembered
+    if (decoded.size >= DECODED_MAX) decoded.clear();
+    decoded.set(part, text);
+  }
+  return text;
 }
+
+/**
+ * Short percent-encoded components and their decoded text: the exchange's constant URNs
+ * (`grant_type`, `subject_token_type`) arrive percent-encoded in every request, and a lookup costs
+ * a fraction of decoding them again. Bounded (entries and their length); cleared when full.
+ */
+const DECODED_MAX = 64;
+const DECODED_MAX_LENGTH = 256;
+const decoded = new Map<string, string>();
 
 function duplicate(name: string): InvalidRequest {
   return new InvalidRequest('duplicate_parameter', `parameter ${name} must not be repeated`);
