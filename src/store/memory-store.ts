@@ -247,7 +247,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
 
   const store: MemoryAuthStore = {
     clients: {
-      async get(clientId) {
+      get(clientId) {
         return read<Client>(recordKey.client(clientId));
       },
       async register(client) {
@@ -298,7 +298,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       async create(record) {
         await locks.run(recordKey.family(record.familyId), () => addTokenLocked(record));
       },
-      async get(hash) {
+      get(hash) {
         return read<RefreshTokenRecord>(recordKey.refresh(hash));
       },
       async rotate(oldHash, next, nowMs) {
@@ -361,7 +361,9 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           });
         });
       },
-      async get(tsid) {
+      // Not async: read's own promise is returned as it is (an async wrapper would resolve a
+      // promise with a promise, two more microtask turns per read on the exchange's path).
+      get(tsid) {
         return read<Session>(recordKey.session(tsid));
       },
       async extend(tsid, expiresAtMs) {
