@@ -39,6 +39,13 @@ export function defineProxyCommand(program: Command): void {
       // proxy near its 100 MB budget (issue 7). Not allowed in NODE_OPTIONS, hence set here.
       const { setFlagsFromString } = await import('node:v8');
       setFlagsFromString('--heap-growing-percent=30');
+      // undici parses HTTP/1.1 with llhttp compiled to WebAssembly. Once the parser is hot, V8
+      // recompiles it with TurboFan on a background thread, and compiling that one huge
+      // state-machine function took ~35 MB of native memory at once, which set the proxy's peak
+      // RSS (issue 7). Liftoff's baseline code parses the proxy's small messages just as cheaply
+      // (an undici request loop costs 57-62 us/request with or without TurboFan). V8 reads the flag
+      // when undici compiles the parser at its first connection, so it is set before anything connects.
+      setFlagsFromString('--liftoff-only');
       const { parseClientConfig, CLIENT_CONFIG_ENV, ExchangeClient, createProxy, startProxy } = await import('../../proxy/index.ts');
       const { FileCertSource } = await import('../../pki/index.ts');
       const { createLogger } = await import('../../telemetry/index.ts');
