@@ -15,7 +15,20 @@ export function cloneJson<T>(value: T): T {
   }
   const out: Record<string, unknown> = {};
   for (const key in value) {
-    if (Object.prototype.hasOwnProperty.call(value, key)) out[key] = cloneJson((value as Record<string, unknown>)[key]);
+    if (Object.prototype.hasOwnProperty.call(value, key)) setField(out, key, cloneJson((value as Record<string, unknown>)[key]));
   }
   return out as T;
+}
+
+/**
+ * `obj[key] = value` for a JSON field. JSON.parse makes a `"__proto__"` key an ordinary field,
+ * but assigning it calls the prototype setter: the copy would lose the field (and the defaulting
+ * patch would remove it from the object). It is defined as a field instead.
+ *
+ * @example
+ * setField(out, '__proto__', { a: 1 }); // Object.keys(out) includes '__proto__'; the prototype is unchanged
+ */
+export function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }

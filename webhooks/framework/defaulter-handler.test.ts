@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import fastJsonPatch from 'fast-json-patch';
+import { applyJsonPatch } from '../testing/apply-patch.ts';
 import { defaulterHandler } from './defaulter-handler.ts';
 import type { AdmissionRequest, DefaultingPlugin, KubeObject } from './types.ts';
 import { buildReview, fixture } from '../testing/reviews.ts';
 
 const request = (obj: KubeObject, operation: 'CREATE' | 'DELETE' = 'CREATE') =>
   buildReview({ operation, ...(operation === 'DELETE' ? { oldObject: obj } : { object: obj }) }).request as unknown as AdmissionRequest;
-const apply = (obj: KubeObject, ops: unknown[] | undefined) => fastJsonPatch.applyPatch(structuredClone(obj), (ops ?? []) as fastJsonPatch.Operation[], true, false).newDocument;
+const apply = (obj: KubeObject, ops: unknown[] | undefined) => applyJsonPatch(obj, ops);
 
 function plugin(mutate: (obj: KubeObject) => void, patchScope?: string[]): DefaultingPlugin<KubeObject> {
   return { name: 't', kind: { group: '', kind: 'Pod' }, operations: new Set(['CREATE'] as const), ...(patchScope ? { patchScope } : {}), default: (o) => mutate(o) };
@@ -28,6 +28,12 @@ describe('defaulterHandler', () => {
     const noSpec = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } as KubeObject;
     const res = await defaulterHandler(plugin((o) => ((o as Record<string, unknown>)['a/b'] = { c: 1 }), ['a/b']))(request(noSpec));
     expect(res.patch).toEqual([{ op: 'add', path: '/a~1b', value: { c: 1 } }]);
+  });
+
+  it('a field named "__proto__" in the raw object is data: left as it is, not removed by the patch', async () => {
+    const raw = JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"x":{"__proto__":{"a":1}}}}') as KubeObject;
+    const res = await defaulterHandler(plugin((o) => ((o.spec as Record<string, unknown>).y = 1)))(request(raw));
+    expect(res.patch).toEqual([{ op: 'add', path: '/spec/y', value: 1 }]);
   });
 
   it('property: a scoped patch gives the same object as a whole-object patch for any spec mutation', async () => {

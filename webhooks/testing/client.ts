@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import fastJsonPatch from 'fast-json-patch';
+import { applyJsonPatch } from './apply-patch.ts';
 import type { AdmissionReviewResponse, JsonPatchOperation } from '../framework/types.ts';
 
 /** HTTPS keep-alive client that trusts only the test CA, as the apiserver trusts only caBundle. */
@@ -35,5 +35,5 @@ export function decodePatch(review: AdmissionReviewResponse): JsonPatchOperation
 /** Applies a returned patch to a copy of `obj`, strictly (validation on, as the apiserver does). */
 export function applyReturnedPatch<T>(obj: T, review: AdmissionReviewResponse): T {
   const ops = decodePatch(review);
-  return fastJsonPatch.applyPatch(structuredClone(obj), ops as fastJsonPatch.Operation[], true, false).newDocument;
+  return applyJsonPatch(obj, ops);
 }

@@ -3,7 +3,7 @@
  * carry the label and the `proxy` container this webhook injects into.
  */
 import { describe, expect, it } from 'vitest';
-import fastJsonPatch from 'fast-json-patch';
+import { applyJsonPatch } from '../../testing/apply-patch.ts';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { desired, DEFAULT_SETTINGS } from '../../../src/controller/index.ts';
 import { defaulterHandler } from '../../framework/defaulter-handler.ts';
@@ -27,7 +27,7 @@ describe('pods of the controller-built MCPServer Deployment', () => {
     const request = (obj: KubeObject) => buildReview({ operation: 'CREATE', object: obj, namespace: 'mcp-prod' }).request as unknown as AdmissionRequest;
     const first = await handler(request(pod));
     expect(first.allowed, first.status?.message).toBe(true);
-    const injected = fastJsonPatch.applyPatch(structuredClone(pod), (first.patch ?? []) as fastJsonPatch.Operation[], true, false).newDocument;
+    const injected = applyJsonPatch(pod, first.patch);
     expect(() => new Pod(injected as never).validate()).not.toThrow();
     const proxy = (injected.spec as { containers: Array<{ name: string; env?: Array<{ name: string; value: string }>; volumeMounts?: Array<{ name: string }> }> }).containers.find((c) => c.name === 'proxy');
     expect(proxy?.env?.map((e) => e.name)).toContain('TOOLHIVE_AUTHSERVER_CONFIG');

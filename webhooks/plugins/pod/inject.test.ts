@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import fastJsonPatch from 'fast-json-patch';
+import { applyJsonPatch } from '../../testing/apply-patch.ts';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { defaulterHandler } from '../../framework/defaulter-handler.ts';
 import type { AdmissionRequest, AdmissionResponse, KubeObject } from '../../framework/types.ts';
@@ -27,7 +27,7 @@ function request(pod: KubeObject, ns = NS): AdmissionRequest {
 }
 
 function apply(pod: KubeObject, response: AdmissionResponse): KubeObject {
-  return fastJsonPatch.applyPatch(structuredClone(pod), (response.patch ?? []) as fastJsonPatch.Operation[], true, false).newDocument;
+  return applyJsonPatch(pod, response.patch);
 }
 
 type Container = { name: string; env?: Array<{ name: string; value?: string }>; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> };
