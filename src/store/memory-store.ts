@@ -209,11 +209,24 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
     for (const { jti, expMs } of family.d.accessTokens) await denyAccess(jti, expMs);
     await write(recordKey.family(familyId), family.d, later(family.e, now() + REVOKED_FAMILY_MARKER_MS));
   }
+  /**
+   * Caller holds the family lock. Drops what no longer matters before a family is written again:
+   * hashes of refresh tokens that expired (their records are gone or going; an expired token can
+   * be neither used nor replayed) and access tokens past their `exp` (nothing to deny-list), as
+   * the Redis backend does. Without it the family of a session that lives on through rotations
+   * grows by a hash and a jti per refresh forever, and every refresh rewrites it whole.
+   */
+  function pruneFamily(family: FamilyRecord): void {
+    const nowMs = now();
+    family.tokenHashes = family.tokenHashes.filter((hash) => storedLive(recordKey.refresh(hash)) !== null);
+    family.accessTokens = family.accessTokens.filter((token) => token.expMs > nowMs);
+  }
   /** Caller holds the family lock. A token created in a revoked family is born revoked. */
   async function addTokenLocked(record: RefreshTokenRecord): Promise<void> {
     const family = readFamily(record.familyId);
     const token = { ...record, revokedAtMs: record.revokedAtMs ?? family.d.revokedAtMs };
     await write(recordKey.refresh(record.hash), token, record.expiresAtMs);
+    pruneFamily(family.d);
     family.d.tokenHashes.push(record.hash);
     await write(recordKey.family(record.familyId), family.d, later(family.e, record.expiresAtMs));
   }
@@ -324,7 +337,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       },
       async addAccessToken(familyId, jti, expMs) {
         await locks.run(recordKey.family(familyId), async () => {
-          const family = await readFamily(familyId);
+          const family = readFamily(familyId);
+          pruneFamily(family.d);
           family.d.accessTokens.push({ jti, expMs });
           await write(recordKey.family(familyId), family.d, later(family.e, expMs));
           // An access token issued into an already revoked family is denied at once.

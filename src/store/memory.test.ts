@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runStoreContract, TestClock } from './contract.test-suite.ts';
+import { hashToken } from './hash-token.ts';
 import { createMemoryStore, type OwnerIndex, type StoredValue } from './memory-store.ts';
 
 const encryptionKeys = { activeKeyId: 'k1', keys: { k1: randomBytes(32) } };
@@ -44,6 +45,33 @@ describe('memory store specifics', () => {
     const index = (map.get('session-owner:mcp-prod/github-tools') as OwnerIndex).tsids;
     expect([...index]).toEqual(['long']);
     expect(await store.sessions.deleteByOwner(owner)).toBe(1);
+    await store.close();
+  });
+
+  it('a long-lived session: its family keeps only live refresh-token hashes and unexpired access tokens', async () => {
+    const clock = new TestClock();
+    const map = new Map<string, StoredValue>();
+    const store = createMemoryStore({ encryptionKeys, now: clock.now, sweepIntervalMs: 0, map });
+    const familyId = 'fam';
+    const token = () => ({ hash: hashToken(randomUUID()), familyId, clientId: 'c', tsid: 't', userId: 'u', scopes: [], resource: 'r', expiresAtMs: clock.ms + 60_000, usedAtMs: null, revokedAtMs: null });
+    let current = token();
+    await store.refreshTokens.create(current);
+    // A refresh every 30 s; refresh and access tokens live 60 s.
+    for (let i = 0; i < 50; i++) {
+      clock.advance(30_000);
+      await store.refreshTokens.addAccessToken(familyId, `jti-${i}`, clock.ms + 60_000);
+      const next = token();
+      expect(await store.refreshTokens.rotate(current.hash, next, clock.ms)).toBe('ok');
+      current = next;
+    }
+    const family = (JSON.parse(map.get(`family:${familyId}`) as string) as [number, { tokenHashes: string[]; accessTokens: Array<{ jti: string }> }])[1];
+    expect(family.tokenHashes.length).toBeLessThanOrEqual(3); // without pruning 51
+    expect(family.tokenHashes).toContain(current.hash);
+    expect(family.accessTokens.map((t) => t.jti)).toEqual(['jti-48', 'jti-49']); // without pruning 50
+    // Revocation still reaches the live token and the live access tokens.
+    await store.refreshTokens.revokeFamily(familyId, clock.ms);
+    expect((await store.refreshTokens.get(current.hash))?.revokedAtMs).toBe(clock.ms);
+    expect(await store.denyList.isDenied('jti-49')).toBe(true);
     await store.close();
   });
 

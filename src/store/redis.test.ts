@@ -90,6 +90,24 @@ describe('redis store specifics', () => {
     expect(members.filter((m) => m.startsWith('live-')).sort()).toEqual([...live].sort());
   });
 
+  it('a family drops the hashes of refresh tokens that expired, so rotations do not grow it forever', async () => {
+    const own = freshPrefix(); // its own prefix: a later test lists every key under the shared one
+    const store = await createRedisStore({ url: redis.url, keyPrefix: own, commandTimeoutMs: 250, encryptionKeys, now: clock.now });
+    const familyId = randomUUID();
+    const token = (ttlMs: number) => ({ hash: hashToken(randomUUID()), familyId, clientId: 'c', tsid: 't', userId: 'u', scopes: [], resource: 'r', expiresAtMs: clock.ms + ttlMs, usedAtMs: null, revokedAtMs: null });
+    const first = token(3_600_000); // keeps the family (and its set) alive
+    await store.refreshTokens.create(first);
+    // Redis TTLs run on real time: these tokens are gone 30 ms from now.
+    for (let i = 0; i < 20; i++) await store.refreshTokens.create(token(30));
+    await new Promise((r) => setTimeout(r, 80));
+    const live = token(3_600_000);
+    await store.refreshTokens.create(live);
+    expect((await admin.sMembers(`${own}family:${familyId}:tokens`)).sort()).toEqual([first.hash, live.hash].sort()); // without pruning 22
+    await store.refreshTokens.revokeFamily(familyId, clock.ms);
+    expect((await store.refreshTokens.get(live.hash))?.revokedAtMs).toBe(clock.ms);
+    await store.close();
+  });
+
   it('keeps every key under the hash-tagged prefix, with a TTL on all but clients and users', async () => {
     const familyId = randomUUID();
     const tsid = 'tsid-ttl';

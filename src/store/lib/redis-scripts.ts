@@ -45,6 +45,11 @@ local function add_token(prefix, key, hash, rec, family_id, expires_at_ms, ttl, 
   redis.call('PEXPIRE', key, ttl)
   redis.call('HSETNX', fam, 'exists', '1')
   extend(fam, ttl)
+  -- Members whose token expired (its key is gone) are dropped, or the set of a session that
+  -- lives on through rotations would grow by one hash per refresh forever.
+  for _, member in ipairs(redis.call('SMEMBERS', fam .. ':tokens')) do
+    if redis.call('EXISTS', prefix .. 'refresh:' .. member) == 0 then redis.call('SREM', fam .. ':tokens', member) end
+  end
   redis.call('SADD', fam .. ':tokens', hash)
   extend(fam .. ':tokens', ttl)
 end
