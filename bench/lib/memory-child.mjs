@@ -9,6 +9,7 @@
  * answers {peakRssMb} when asked.
  */
 import { randomBytes, randomUUID, generateKeyPairSync } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
 import http from 'node:http';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,10 @@ async function startAuthServer(sessions) {
   );
   return listen(http.createServer(auth.publicApp));
 }
+
+// What `mcp-authserver serve` does at start (limitHeapGrowth in src/cli/lib/heap-growth.ts, whose
+// HEAP_GROWTH_FLAG a test compares with this line): this process runs the bundle, not the CLI.
+setFlagsFromString('--heap-growing-percent=30');
 
 process.on('message', async (msg) => {
   if (msg.peak) {

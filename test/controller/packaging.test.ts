@@ -73,6 +73,12 @@ describe('Dockerfile', () => {
     expect(run.status).toBe(0);
   });
 
+  it('bench/lib/memory-child.mjs (the bundle without the CLI) sets the heap growth flag that serve sets', async () => {
+    const { HEAP_GROWTH_FLAG } = await import('../../src/cli/lib/heap-growth.ts');
+    expect(read('bench/lib/memory-child.mjs')).toContain(`setFlagsFromString('${HEAP_GROWTH_FLAG}')`);
+    expect(read('src/cli/commands/serve.ts')).toMatch(/limitHeapGrowth\(\);\n\s*running = startServe/);
+  });
+
   it('copies only files that exist and that .dockerignore does not exclude', () => {
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {

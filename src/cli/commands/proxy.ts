@@ -35,10 +35,10 @@ export function defineProxyCommand(program: Command): void {
     .action(async (flags: ProxyFlags) => {
       // The proxy's live heap is small (~30 MB with 10,000 cached tokens) but it allocates fast; with
       // V8's default old-space growth (and the image's small young generation, which promotes more)
-      // the heap grew to ~3× that between full collections. Growing it by 30 % at a time keeps the
-      // proxy near its 100 MB budget (issue 7). Not allowed in NODE_OPTIONS, hence set here.
+      // the heap grew to ~3× that between full collections (issue 7's 100 MB budget).
+      const { limitHeapGrowth } = await import('../lib/heap-growth.ts');
+      limitHeapGrowth();
       const { setFlagsFromString } = await import('node:v8');
-      setFlagsFromString('--heap-growing-percent=30');
       // undici parses HTTP/1.1 with llhttp compiled to WebAssembly. Once the parser is hot, V8
       // recompiles it with TurboFan on a background thread, and compiling that one huge
       // state-machine function took ~35 MB of native memory at once, which set the proxy's peak

@@ -31,6 +31,10 @@ export function defineServeCommand(program: Command): void {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      // The memory store's sessions are long-lived heap data; without this V8 sized the heap at
+      // up to twice the live data (issue 7).
+      const { limitHeapGrowth } = await import('../lib/heap-growth.ts');
+      limitHeapGrowth();
       running = startServe(options.config);
       await running;
     });
