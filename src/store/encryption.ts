@@ -19,12 +19,13 @@ export interface TokenCipher {
   /** Throws StoreError 'decrypt_failed' (tampered, wrong context, unknown key) or 'corrupt_record'. */
   open(sealed: string, context: string): string;
   /**
-   * The same sealing in binary, `0x01 <keyId length> <keyId> <iv> <ciphertext> <tag>`: a quarter
-   * smaller than the base64 text, for the memory store, which keeps it as a one-byte string.
+   * The same sealing in binary, `0x01 <keyId length> <keyId> <iv> <ciphertext> <tag>`, of a
+   * binary plaintext: a quarter smaller than the base64 text, for the memory store, which keeps
+   * it as a one-byte string.
    */
-  sealBytes(plaintext: string, context: string): Buffer;
-  /** Opens what `sealBytes` returned; the same errors as `open`. */
-  openBytes(sealed: Buffer, context: string): string;
+  sealBytes(plaintext: Buffer, context: string): Buffer;
+  /** Opens what `sealBytes` returned, to the plaintext bytes; the same errors as `open`. */
+  openBytes(sealed: Buffer, context: string): Buffer;
 }
 
 const FORMAT_VERSION = 'v1';
@@ -57,14 +58,14 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
     throw new TypeError(`encryptionKeys.activeKeyId: "${activeKeyId}" is not one of encryptionKeys.keys`);
   }
   const activeKey: KeyObject = maybeActiveKey;
-  function encrypt(plaintext: string, context: string): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
+  function encrypt(plaintext: Buffer, context: string): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', activeKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(additionalData(activeKeyId, context));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return { iv, ciphertext, tag: cipher.getAuthTag() };
   }
-  function decrypt(keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer, context: string): string {
+  function decrypt(keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer, context: string): Buffer {
     const key = keys.get(keyId);
     if (key === undefined) {
       throw new StoreError('decrypt_failed', `encrypted record uses key id "${keyId}", which is not configured in encryptionKeys.keys`);
@@ -80,7 +81,7 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
       // GCM is a stream mode: final() only checks the tag and returns no bytes, so the usual
       // answer is `head` as it is (no concatenated copy per read).
       const tail = decipher.final();
-      return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
+      return tail.length === 0 ? head : Buffer.concat([head, tail]);
     } catch {
       throw new StoreError('decrypt_failed', 'encrypted record failed authentication (tampered, moved to another row, or wrong key)');
     }
@@ -89,7 +90,7 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
   return {
     activeKeyId,
     seal(plaintext, context) {
-      const { iv, ciphertext, tag } = encrypt(plaintext, context);
+      const { iv, ciphertext, tag } = encrypt(Buffer.from(plaintext, 'utf8'), context);
       return [FORMAT_VERSION, activeKeyId, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
     },
     open(sealed, context) {
@@ -98,7 +99,7 @@ export function createTokenCipher(encryptionKeys: EncryptionKeys): TokenCipher {
       if (parts.length !== 5 || version !== FORMAT_VERSION || !keyId || ivPart === undefined || ciphertextPart === undefined || tagPart === undefined) {
         throw new StoreError('corrupt_record', 'encrypted record is not in the v1.<keyId>.<iv>.<ciphertext>.<tag> format');
       }
-      return decrypt(keyId, Buffer.from(ivPart, 'base64url'), Buffer.from(ciphertextPart, 'base64url'), Buffer.from(tagPart, 'base64url'), context);
+      return decrypt(keyId, Buffer.from(ivPart, 'base64url'), Buffer.from(ciphertextPart, 'base64url'), Buffer.from(tagPart, 'base64url'), context).toString('utf8');
     },
     sealBytes(plaintext, context) {
       const { iv, ciphertext, tag } = encrypt(plaintext, context);

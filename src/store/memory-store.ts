@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createTokenCipher, type EncryptionKeys, type TokenCipher } from './encryption.ts';
 import { hashToken } from './hash-token.ts';
 import { KeyedMutex } from './lib/keyed-mutex.ts';
+import { familyFromRow, familyToRow, refreshFromRow, refreshToRow, sessionFromRow, sessionToRow, type FamilyRecord, type FamilyRow, type RefreshRow, type SessionRow } from './lib/compact-records.ts';
 import { decideRotate, isUpstreamExpired, mergeUpstreamTokens } from './lib/decisions.ts';
 import { recordKey } from './lib/record-keys.ts';
 import { openUpstreamRowBytes, sealUpstreamRowBytes } from './lib/upstream-row.ts';
@@ -21,7 +22,8 @@ import {
 /**
  * What the memory store keeps under each key: one flat string per record, beginning with
  * `[<expiry ms on the store clock, or null for never>,`. A JSON record is `[<expiry>,<record>]`
- * (one `JSON.stringify`); an upstream row is that prefix followed by its binary sealed tokens,
+ * (one `JSON.stringify`; sessions, refresh tokens and families as the positional arrays of
+ * compact-records.ts); an upstream row is that prefix followed by its binary sealed tokens,
  * as a one-byte latin1 string, and its expiry is the session's. A string per record instead of
  * an object graph (and a flat string rather than a concatenation, which V8 keeps as a tree of
  * parts) is what lets one replica hold 100,000 sessions in a few hundred bytes each beside the
@@ -57,12 +59,6 @@ export interface MemoryAuthStore extends AuthStore {
 interface Envelope<T> {
   d: T;
   e: number | null;
-}
-
-interface FamilyRecord {
-  tokenHashes: string[];
-  accessTokens: Array<{ jti: string; expMs: number }>;
-  revokedAtMs: number | null;
 }
 
 function encodeRecord(data: unknown, expiresAtMs: number | null): string {
@@ -191,7 +187,19 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
 
   // ---- refresh families -------------------------------------------------------------------
   function readFamily(familyId: string): Envelope<FamilyRecord> {
-    return readLiveEnvelope<FamilyRecord>(recordKey.family(familyId)) ?? { d: { tokenHashes: [], accessTokens: [], revokedAtMs: null }, e: null };
+    const stored = readLiveEnvelope<FamilyRow>(recordKey.family(familyId));
+    return stored === null ? { d: { tokenHashes: [], accessTokens: [], revokedAtMs: null }, e: null } : { d: familyFromRow(stored.d), e: stored.e };
+  }
+  async function writeFamily(familyId: string, family: FamilyRecord, expiresAtMs: number | null): Promise<void> {
+    await write(recordKey.family(familyId), familyToRow(family), expiresAtMs);
+  }
+  /** A refresh-token record with its expiry, expired or not. */
+  function readRefresh(hash: string): Envelope<RefreshTokenRecord> | null {
+    const stored = readAny<RefreshRow>(recordKey.refresh(hash));
+    return stored === null ? null : { d: refreshFromRow(hash, stored.d), e: stored.e };
+  }
+  async function writeRefresh(record: RefreshTokenRecord, expiresAtMs: number | null): Promise<void> {
+    await write(recordKey.refresh(record.hash), refreshToRow(record), expiresAtMs);
   }
   async function denyAccess(jti: string, expMs: number): Promise<void> {
     if (expMs > now()) await write(recordKey.deniedAccess(jti), { expMs }, expMs);
@@ -201,13 +209,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
     const family = readFamily(familyId);
     family.d.revokedAtMs ??= nowMs;
     for (const hash of family.d.tokenHashes) {
-      const token = readAny<RefreshTokenRecord>(recordKey.refresh(hash));
-      if (token !== null && token.d.revokedAtMs === null) {
-        await write(recordKey.refresh(hash), { ...token.d, revokedAtMs: nowMs }, token.e);
-      }
+      const token = readRefresh(hash);
+      if (token !== null && token.d.revokedAtMs === null) await writeRefresh({ ...token.d, revokedAtMs: nowMs }, token.e);
     }
     for (const { jti, expMs } of family.d.accessTokens) await denyAccess(jti, expMs);
-    await write(recordKey.family(familyId), family.d, later(family.e, now() + REVOKED_FAMILY_MARKER_MS));
+    await writeFamily(familyId, family.d, later(family.e, now() + REVOKED_FAMILY_MARKER_MS));
   }
   /**
    * Caller holds the family lock. Drops what no longer matters before a family is written again:
@@ -224,11 +230,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
   /** Caller holds the family lock. A token created in a revoked family is born revoked. */
   async function addTokenLocked(record: RefreshTokenRecord): Promise<void> {
     const family = readFamily(record.familyId);
-    const token = { ...record, revokedAtMs: record.revokedAtMs ?? family.d.revokedAtMs };
-    await write(recordKey.refresh(record.hash), token, record.expiresAtMs);
+    await writeRefresh({ ...record, revokedAtMs: record.revokedAtMs ?? family.d.revokedAtMs }, record.expiresAtMs);
     pruneFamily(family.d);
     family.d.tokenHashes.push(record.hash);
-    await write(recordKey.family(record.familyId), family.d, later(family.e, record.expiresAtMs));
+    await writeFamily(record.familyId, family.d, later(family.e, record.expiresAtMs));
   }
 
   // ---- sessions and upstream rows ---------------------------------------------------------
@@ -244,6 +249,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
     await locks.run(`owner:${owner.namespace}/${owner.name}`, async () => {
       ownerIndex(owner)?.tsids.delete(tsid);
     });
+  }
+  /** A live session, as a fresh copy the caller may change. */
+  function readSession(tsid: string): Session | null {
+    const stored = storedLive(recordKey.session(tsid));
+    return stored === null ? null : sessionFromRow(tsid, decodeRecord<SessionRow>(stored));
+  }
+  async function writeSession(session: Session): Promise<void> {
+    await write(recordKey.session(session.tsid), sessionToRow(session), session.expiresAtMs);
   }
   /** The live upstream row: its sealed tokens and the session expiry it lives until. */
   function upstreamRow(tsid: string, provider: string): { sealed: Buffer; sessionExpiresAtMs: number } | null {
@@ -311,22 +324,23 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       async create(record) {
         await locks.run(recordKey.family(record.familyId), () => addTokenLocked(record));
       },
-      get(hash) {
-        return read<RefreshTokenRecord>(recordKey.refresh(hash));
+      async get(hash) {
+        const stored = await read<RefreshRow>(recordKey.refresh(hash));
+        return stored === null ? null : refreshFromRow(hash, stored);
       },
       async rotate(oldHash, next, nowMs) {
         // The family id of a token never changes, so it can be read before taking the family lock.
-        const presented = readAny<RefreshTokenRecord>(recordKey.refresh(oldHash));
+        const presented = readRefresh(oldHash);
         if (presented === null) return 'not_found';
         const familyId = presented.d.familyId;
         return locks.run(recordKey.family(familyId), async () => {
-          const current = readAny<RefreshTokenRecord>(recordKey.refresh(oldHash));
+          const current = readRefresh(oldHash);
           const family = readFamily(familyId);
           const outcome = decideRotate(current?.d ?? null, family.d.revokedAtMs !== null, nowMs);
           if (outcome === 'replay') await revokeFamilyLocked(familyId, nowMs);
           if (outcome === 'ok' && current !== null) {
             if (next.familyId !== familyId) throw new Error('internal error: rotate: next.familyId differs from the presented token family');
-            await write(recordKey.refresh(oldHash), { ...current.d, usedAtMs: nowMs }, current.e);
+            await writeRefresh({ ...current.d, usedAtMs: nowMs }, current.e);
             await addTokenLocked(next);
           }
           return outcome;
@@ -340,7 +354,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           const family = readFamily(familyId);
           pruneFamily(family.d);
           family.d.accessTokens.push({ jti, expMs });
-          await write(recordKey.family(familyId), family.d, later(family.e, expMs));
+          await writeFamily(familyId, family.d, later(family.e, expMs));
           // An access token issued into an already revoked family is denied at once.
           if (family.d.revokedAtMs !== null) await denyAccess(jti, expMs);
         });
@@ -364,7 +378,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
     sessions: {
       async create(session) {
         await locks.run(`tsid:${session.tsid}`, async () => {
-          await write(recordKey.session(session.tsid), session, session.expiresAtMs);
+          await writeSession(session);
           await locks.run(`owner:${session.owner.namespace}/${session.owner.name}`, async () => {
             const index = ownerIndex(session.owner);
             if (index === null) map.set(recordKey.ownerSessions(session.owner), { tsids: new Set([session.tsid]), e: session.expiresAtMs });
@@ -375,17 +389,17 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           });
         });
       },
-      // Not async: read's own promise is returned as it is (an async wrapper would resolve a
-      // promise with a promise, two more microtask turns per read on the exchange's path).
+      // Not async: one resolved promise (an async wrapper around an awaited read would cost the
+      // exchange's path more microtask turns per read).
       get(tsid) {
-        return read<Session>(recordKey.session(tsid));
+        return Promise.resolve(readSession(tsid));
       },
       async extend(tsid, expiresAtMs) {
         await locks.run(`tsid:${tsid}`, async () => {
-          const session = await read<Session>(recordKey.session(tsid));
+          const session = readSession(tsid);
           if (session === null) return;
           const extended = Math.max(session.expiresAtMs, expiresAtMs);
-          await write(recordKey.session(tsid), { ...session, expiresAtMs: extended }, extended);
+          await writeSession({ ...session, expiresAtMs: extended });
           const index = readIndex(tsid);
           for (const provider of index?.d ?? []) {
             const row = upstreamRow(tsid, provider);
@@ -400,14 +414,14 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
       },
       async markRevoked(tsid, nowMs) {
         await locks.run(`tsid:${tsid}`, async () => {
-          const session = await read<Session>(recordKey.session(tsid));
+          const session = readSession(tsid);
           if (session === null || session.revokedAtMs !== undefined) return;
-          await write(recordKey.session(tsid), { ...session, revokedAtMs: nowMs }, session.expiresAtMs);
+          await writeSession({ ...session, revokedAtMs: nowMs });
         });
       },
       async delete(tsid) {
         await locks.run(`tsid:${tsid}`, async () => {
-          const session = await read<Session>(recordKey.session(tsid));
+          const session = readSession(tsid);
           await remove(recordKey.session(tsid));
           await deleteUpstreamLocked(tsid);
           if (session !== null) await removeFromOwnerIndex(session.owner, tsid);
@@ -422,7 +436,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         let deleted = 0;
         for (const tsid of tsids) {
           await locks.run(`tsid:${tsid}`, async () => {
-            const session = await read<Session>(recordKey.session(tsid));
+            const session = readSession(tsid);
             if (session === null || session.owner.namespace !== owner.namespace || session.owner.name !== owner.name) return;
             await remove(recordKey.session(tsid));
             await deleteUpstreamLocked(tsid);

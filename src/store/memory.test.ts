@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { runStoreContract, TestClock } from './contract.test-suite.ts';
 import { hashToken } from './hash-token.ts';
+import { familyFromRow, type FamilyRow } from './lib/compact-records.ts';
 import { createMemoryStore, type OwnerIndex, type StoredValue } from './memory-store.ts';
 
 const encryptionKeys = { activeKeyId: 'k1', keys: { k1: randomBytes(32) } };
@@ -64,7 +65,7 @@ describe('memory store specifics', () => {
       expect(await store.refreshTokens.rotate(current.hash, next, clock.ms)).toBe('ok');
       current = next;
     }
-    const family = (JSON.parse(map.get(`family:${familyId}`) as string) as [number, { tokenHashes: string[]; accessTokens: Array<{ jti: string }> }])[1];
+    const family = familyFromRow((JSON.parse(map.get(`family:${familyId}`) as string) as [number, FamilyRow])[1]);
     expect(family.tokenHashes.length).toBeLessThanOrEqual(3); // without pruning 51
     expect(family.tokenHashes).toContain(current.hash);
     expect(family.accessTokens.map((t) => t.jti)).toEqual(['jti-48', 'jti-49']); // without pruning 50
