@@ -35,15 +35,14 @@ export function packUpstreamRow(tokens: UpstreamTokens): Buffer {
 /** Throws StoreError 'corrupt_record' when `plaintext` is not a packed row of `provider`. */
 export function unpackUpstreamRow(plaintext: Buffer, provider: string, sessionExpiresAtMs: number): UpstreamTokens {
   if (plaintext[0] !== VERSION) corrupt(provider, 'unknown format');
-  const reader = { at: 1 };
-  const text = () => readField(plaintext, reader, provider).toString('utf8');
+  const reader = new FieldReader(plaintext, 1, plaintext.length, provider);
   const row: UpstreamTokens = {
-    provider: text(),
-    accessToken: unpackToken(readField(plaintext, reader, provider), provider),
-    refreshToken: unpackToken(readField(plaintext, reader, provider), provider),
-    userId: text(),
-    upstreamSubject: text(),
-    clientId: text(),
+    provider: reader.text(),
+    accessToken: reader.token(),
+    refreshToken: reader.token(),
+    userId: reader.text(),
+    upstreamSubject: reader.text(),
+    clientId: reader.text(),
     expiresAtMs: 0,
     sessionExpiresAtMs,
   };
@@ -64,28 +63,56 @@ function packToken(token: string): Buffer {
   return Buffer.concat([Buffer.of(TEXT), Buffer.from(token, 'utf8')]);
 }
 
-function unpackToken(field: Buffer, provider: string): string {
-  if (field[0] === TEXT) return field.toString('utf8', 1);
-  if (field[0] !== BASE64URL_PARTS) corrupt(provider, 'unknown token form');
-  const parts: string[] = [];
-  const reader = { at: 1 };
-  while (reader.at < field.length) parts.push(readField(field, reader, provider).toString('base64url'));
-  return parts.join('.');
-}
-
 function withLength(bytes: Buffer): Buffer[] {
   const length = Buffer.allocUnsafe(4);
   length.writeUInt32BE(bytes.length);
   return [length, bytes];
 }
 
-function readField(bytes: Buffer, reader: { at: number }, provider: string): Buffer {
-  if (reader.at + 4 > bytes.length) corrupt(provider, 'truncated');
-  const length = bytes.readUInt32BE(reader.at);
-  const start = reader.at + 4;
-  if (start + length > bytes.length) corrupt(provider, 'truncated');
-  reader.at = start + length;
-  return bytes.subarray(start, reader.at);
+/**
+ * Reads `u32 length` + bytes fields of `bytes` between `at` and `limit`, decoding each straight
+ * from the buffer (no slice per field: a row is opened on every token exchange).
+ */
+class FieldReader {
+  /** The bounds of the field read last. */
+  private start = 0;
+  private end = 0;
+
+  constructor(
+    private readonly bytes: Buffer,
+    public at: number,
+    private readonly limit: number,
+    private readonly provider: string,
+  ) {}
+
+  text(): string {
+    this.next();
+    return this.bytes.toString('utf8', this.start, this.end);
+  }
+
+  token(): string {
+    this.next();
+    const form = this.bytes[this.start];
+    if (form === TEXT) return this.bytes.toString('utf8', this.start + 1, this.end);
+    if (form !== BASE64URL_PARTS) corrupt(this.provider, 'unknown token form');
+    const parts = new FieldReader(this.bytes, this.start + 1, this.end, this.provider);
+    let token = parts.base64url();
+    while (parts.at < parts.limit) token += `.${parts.base64url()}`;
+    return token;
+  }
+
+  private base64url(): string {
+    this.next();
+    return this.bytes.toString('base64url', this.start, this.end);
+  }
+
+  private next(): void {
+    if (this.at + 4 > this.limit) corrupt(this.provider, 'truncated');
+    this.start = this.at + 4;
+    this.end = this.start + this.bytes.readUInt32BE(this.at);
+    if (this.end > this.limit) corrupt(this.provider, 'truncated');
+    this.at = this.end;
+  }
 }
 
 function corrupt(provider: string, why: string): never {
