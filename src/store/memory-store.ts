@@ -325,8 +325,8 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
         await locks.run(recordKey.family(record.familyId), () => addTokenLocked(record));
       },
       async get(hash) {
-        const stored = await read<RefreshRow>(recordKey.refresh(hash));
-        return stored === null ? null : refreshFromRow(hash, stored);
+        const stored = storedLive(recordKey.refresh(hash));
+        return stored === null ? null : refreshFromRow(hash, decodeRecord<RefreshRow>(stored));
       },
       async rotate(oldHash, next, nowMs) {
         // The family id of a token never changes, so it can be read before taking the family lock.
@@ -389,10 +389,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryAuthStore 
           });
         });
       },
-      // Not async: one resolved promise (an async wrapper around an awaited read would cost the
-      // exchange's path more microtask turns per read).
-      get(tsid) {
-        return Promise.resolve(readSession(tsid));
+      // The read itself is synchronous: nothing awaited inside, so the exchange's path pays one
+      // promise per read, and a failure is still a rejection.
+      async get(tsid) {
+        return readSession(tsid);
       },
       async extend(tsid, expiresAtMs) {
         await locks.run(`tsid:${tsid}`, async () => {
